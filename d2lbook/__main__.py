@@ -1,0 +1,3 @@
+from d2lbook.cli import main
+
+raise SystemExit(main())

@@ -1,0 +1,175 @@
+"""The ``d2lbook`` command.
+
+    d2lbook check [--strict]                 every error and warning, no outputs written
+    d2lbook build lib [--check]              d2l/<tab>.py from the #@save cells
+    d2lbook build notebooks [--tab T|all]    one .ipynb per section per tab
+    d2lbook build eval|html|pdf ...          (see each target's --help)
+    d2lbook serve                            live preview
+
+Every command reads the book in the current folder (or ``--book DIR``).
+Errors print as ``file:line: error: message``; nothing is written when the
+book has errors.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import importlib.util
+import sys
+import time
+from pathlib import Path
+
+from d2lbook.errors import BuildError, Diagnostics
+
+# target name -> module providing add_arguments(parser) and run(args, book) -> int
+PLUGINS = {
+    "eval": "d2lbook.execute.cli",
+    "html": "d2lbook.outputs.html.cli",
+    "pdf": "d2lbook.outputs.pdf.cli",
+}
+SERVE = "d2lbook.serve"
+
+
+def _available(mod: str) -> bool:
+    try:
+        return importlib.util.find_spec(mod) is not None
+    except ModuleNotFoundError:
+        return False
+
+
+def _common(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--book", default=".", help="the book's folder (default: current folder)")
+    p.add_argument("--strict", action="store_true", help="treat warnings as errors")
+
+
+def make_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="d2lbook", description=__doc__.split("\n\n")[0])
+    sub = parser.add_subparsers(dest="command", required=True)
+    p = sub.add_parser("check", help="report every error and warning without writing outputs")
+    _common(p)
+    build = sub.add_parser("build", help="build outputs")
+    tsub = build.add_subparsers(dest="target", required=True)
+    p = tsub.add_parser("lib", help="write the library files from the #@save cells")
+    _common(p)
+    p.add_argument("--check", action="store_true",
+                   help="do not write; exit 1 and print a diff if the files differ")
+    p = tsub.add_parser("notebooks", help="write one notebook per section per tab")
+    _common(p)
+    p.add_argument("--tab", default="all", help="a tab name, or 'all' (default)")
+    for name, mod in PLUGINS.items():
+        if _available(mod):
+            p = tsub.add_parser(name, help=f"build {name}")
+            _common(p)
+            importlib.import_module(mod).add_arguments(p)
+    if _available(SERVE):
+        p = sub.add_parser("serve", help="live preview of the website")
+        _common(p)
+        importlib.import_module(SERVE).add_arguments(p)
+    p = sub.add_parser("clean", help="remove the output folder")
+    _common(p)
+    return parser
+
+
+def load(args: argparse.Namespace, diags: Diagnostics, with_refs: bool = True):
+    """Read the book; with ``with_refs``, also number it and check every reference."""
+    from d2lbook.refs import build_refs
+    from d2lbook.source.parse import load_book
+
+    diags.strict = args.strict
+    root = Path(args.book).resolve()
+    if not (root / "config.ini").exists() and not (root / "index.md").exists():
+        raise BuildError([_diag(f"{root} has no config.ini or index.md: not a book folder")])
+    book = load_book(root, diags, raise_errors=False)
+    refs = build_refs(book, diags) if with_refs else None
+    return book, refs
+
+
+def _diag(msg: str):
+    from d2lbook.errors import Diagnostic
+
+    return Diagnostic("error", msg)
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = make_parser().parse_args(argv)
+    diags = Diagnostics()
+    t0 = time.perf_counter()
+    try:
+        if args.command == "clean":
+            import shutil
+
+            from d2lbook.config import load_config
+
+            cfg = load_config(Path(args.book), diags)
+            shutil.rmtree(cfg.output_dir, ignore_errors=True)
+            return 0
+        # the library does not depend on cross references, so `build lib` works on a
+        # book whose references are still being written
+        book, refs = load(args, diags,
+                          with_refs=not (args.command == "build" and args.target == "lib"))
+        diags.report()
+        diags.raise_if_errors()
+        if args.command == "check":
+            n = len(diags.warnings)
+            print(f"{len(book.sections)} sections, no errors, {n} warning(s) "
+                  f"({time.perf_counter() - t0:.2f} s)", file=sys.stderr)
+            return 0
+        if args.command == "serve":
+            return importlib.import_module(SERVE).run(args, book)
+        if args.target == "lib":
+            return build_lib(args, book, diags)
+        if args.target == "notebooks":
+            return build_notebooks(args, book, refs, diags)
+        return importlib.import_module(PLUGINS[args.target]).run(args, book)
+    except BuildError as e:
+        if not diags.items or any(d not in diags.items for d in e.diagnostics):
+            for d in e.diagnostics:
+                if d not in diags.items:
+                    print(d, file=sys.stderr)
+        n = len(e.diagnostics)
+        print(f"d2lbook: {n} error(s); nothing written", file=sys.stderr)
+        return 1
+
+
+def build_lib(args: argparse.Namespace, book, diags: Diagnostics) -> int:
+    from d2lbook.outputs.library import build_library, check_library, write_library
+
+    files = build_library(book, diags)
+    diags.raise_if_errors()
+    if args.check:
+        diffs = check_library(files, book.root)
+        if diffs:
+            for d in diffs:
+                sys.stdout.write(d)
+            print("d2lbook: the library differs from the book; run `d2lbook build lib`",
+                  file=sys.stderr)
+            return 1
+        print("library matches the book", file=sys.stderr)
+        return 0
+    written = write_library(files)
+    for p in written:
+        print(f"wrote {p}", file=sys.stderr)
+    if not written:
+        print("library up to date", file=sys.stderr)
+    return 0
+
+
+def build_notebooks(args: argparse.Namespace, book, refs, diags: Diagnostics) -> int:
+    from d2lbook.outputs.notebooks import build_notebooks as build
+
+    tabs = book.config.tabs if args.tab == "all" else [args.tab]
+    unknown = [t for t in tabs if t not in book.config.tabs]
+    if unknown:
+        print(f"d2lbook: unknown tab {unknown[0]!r} (tabs: {', '.join(book.config.tabs)})",
+              file=sys.stderr)
+        return 2
+    results = build(book, refs, tabs, diags)
+    diags.raise_if_errors()
+    print(f"{len(results)} notebooks in {book.config.output_dir / 'notebooks'}",
+          file=sys.stderr)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

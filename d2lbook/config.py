@@ -1,0 +1,222 @@
+"""Read a book's ``config.ini`` into a typed :class:`Config`.
+
+Unknown keys produce one warning each; malformed values are errors that name
+the section and key. Paths in the file are relative to the book root.
+"""
+
+from __future__ import annotations
+
+import configparser
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from d2lbook.errors import Diagnostics
+
+KNOWN: dict[str, set[str] | None] = {
+    "project": {"name", "title", "author", "release", "copyright", "lang", "urls"},
+    "build": {
+        "index", "notebooks", "non-notebooks", "exclusions", "resources", "dependencies",
+        "eval_notebook", "tabs", "output_dir", "sphinx_configs", "rewrite_alias",
+    },
+    "html": {
+        "header_links", "favicon", "html_logo", "include_css", "include_js", "bibfile",
+        "analytics", "discussion",
+    },
+    "pdf": {"main_font", "sans_font", "mono_font", "cjk_font", "bibfile", "latex_logo", "post_latex"},
+    "library": {"version_file", "release", "save_filename", "save_mark"},
+    "colab": {"github_repo", "libs", "reverse_alias", "replace_svg_url", "kernel"},
+    "sagemaker": None,
+    "deploy": {"github_repo", "s3_bucket", "other_file_s3urls", "google_analytics_tracking_id"},
+    "eval": None,  # free-form: per-tab interpreters, timeouts, GPU settings
+    "slides": None,
+}
+LIB_KEYS = {"lib_file", "lib_name", "simple_alias", "fluent_alias", "alias", "args_alias",
+            "reverse_alias", "lib_dir"}
+TAB_RE = re.compile(r"^[A-Za-z][A-Za-z0-9_-]*$")
+LANGS = {"zh", "en", "ja", "ko", "de", "fr", "es", "pt", "ru", "tr", "vi"}
+
+
+@dataclass
+class LibConfig:
+    tab: str
+    lib_file: Path
+    lib_name: str | None
+    simple_alias: list[tuple[str, str]] = field(default_factory=list)
+    fluent_alias: list[tuple[str, str]] = field(default_factory=list)
+    alias: str = ""
+    args_alias: list[tuple[str, str]] = field(default_factory=list)
+
+
+@dataclass
+class Config:
+    root: Path
+    raw: configparser.ConfigParser
+    name: str = "book"
+    title: str = ""
+    author: str = ""
+    release: str = "0.0.0"
+    copyright: str = ""
+    lang: str = "en"
+    index: str = "index"
+    tabs: list[str] = field(default_factory=lambda: ["default"])
+    resources: list[str] = field(default_factory=list)
+    exclusions: list[str] = field(default_factory=list)
+    output_dir: Path = Path("_build")
+    eval_notebook: bool = True
+    libraries: dict[str, LibConfig] = field(default_factory=dict)
+    version_file: Path | None = None
+
+    @property
+    def default_tab(self) -> str:
+        return self.tabs[0]
+
+    def get(self, section: str, key: str, default: str | None = None) -> str | None:
+        if self.raw.has_option(section, key):
+            return self.raw.get(section, key)
+        return default
+
+    def lib_file(self, tab: str) -> Path | None:
+        lib = self.libraries.get(tab)
+        return lib.lib_file if lib else None
+
+
+def _split_list(value: str) -> list[str]:
+    return [v.strip() for v in re.split(r"[,\n]", value) if v.strip()]
+
+
+def parse_mapping(value: str) -> list[tuple[str, str]]:
+    """Parse ``a, b -> c, d`` into ``[(a, a), (b, c), (d, d)]``. Raises ValueError."""
+    out = []
+    for item in _split_list(value):
+        parts = [p.strip() for p in item.split("->")]
+        if len(parts) == 1:
+            parts = [parts[0], parts[0]]
+        if len(parts) != 2 or not all(parts):
+            raise ValueError(f"cannot read alias {item!r} (expected 'name' or 'name -> target')")
+        out.append((parts[0], parts[1]))
+    return out
+
+
+def parse_args_mapping(value: str) -> list[tuple[str, str]]:
+    """``f(a, b) -> g(b, a)`` per line."""
+    out = []
+    for line in value.splitlines():
+        line = line.strip()
+        if not line:
+            continue
+        parts = [p.strip() for p in line.split("->")]
+        if len(parts) != 2 or not all(parts):
+            raise ValueError(f"cannot read argument alias {line!r} (expected 'f(args) -> expr')")
+        out.append((parts[0], parts[1]))
+    return out
+
+
+def load_config(root: Path, diags: Diagnostics) -> Config:
+    """Read ``root/config.ini``. Problems go to ``diags``; a missing file yields defaults."""
+    root = Path(root).resolve()
+    path = root / "config.ini"
+    fname = "config.ini"
+    raw = configparser.ConfigParser(interpolation=None)
+    cfg = Config(root=root, raw=raw)
+    cfg.output_dir = root / "_build"
+    if path.exists():
+        try:
+            text = path.read_text(encoding="utf-8")
+        except UnicodeDecodeError as e:
+            diags.error(None, f"not UTF-8 ({e.reason} at byte {e.start})", file=fname)
+            return cfg
+        try:
+            raw.read_string(text, source=fname)
+        except configparser.Error as e:
+            msg = str(e).replace("\n", " ")
+            line = getattr(e, "lineno", None)
+            diags.error(None, f"malformed config: {msg}",
+                        file=f"{fname}:{line}" if line else fname)
+            return cfg
+
+    def err(section: str, key: str, msg: str) -> None:
+        diags.error(None, f"[{section}] {key}: {msg}", file=fname)
+
+    for section in raw.sections():
+        if section.startswith("library-"):
+            allowed = LIB_KEYS
+        elif section in KNOWN:
+            allowed = KNOWN[section]
+        else:
+            diags.warning(None, f"unknown section [{section}] ignored", file=fname)
+            continue
+        if allowed is None:
+            continue
+        for key in raw.options(section):
+            if key not in allowed:
+                diags.warning(None, f"unknown key [{section}] {key} ignored", file=fname)
+
+    g = cfg.get
+    cfg.name = g("project", "name", cfg.name) or cfg.name
+    cfg.title = g("project", "title", "") or ""
+    cfg.author = g("project", "author", "") or ""
+    cfg.release = g("project", "release", cfg.release) or cfg.release
+    cfg.copyright = g("project", "copyright", "") or ""
+    lang = (g("project", "lang", "en") or "en").strip()
+    if not re.fullmatch(r"[a-z]{2}([_-][A-Za-z]{2,4})?", lang):
+        err("project", "lang", f"{lang!r} is not a language code such as 'zh' or 'en'")
+    else:
+        cfg.lang = lang.split("-")[0].split("_")[0]
+    cfg.index = (g("build", "index", "index") or "index").strip().removesuffix(".md")
+    tabs_raw = g("build", "tabs")
+    if tabs_raw is not None:
+        tabs = _split_list(tabs_raw)
+        bad = [t for t in tabs if not TAB_RE.match(t)]
+        if not tabs:
+            err("build", "tabs", "empty list")
+        elif bad:
+            err("build", "tabs", f"invalid tab name(s): {', '.join(bad)}")
+        elif len(set(tabs)) != len(tabs):
+            err("build", "tabs", "a tab is listed twice")
+        else:
+            cfg.tabs = tabs
+    cfg.resources = _split_list(g("build", "resources", "") or "")
+    cfg.exclusions = _split_list(g("build", "exclusions", "") or "")
+    out = g("build", "output_dir")
+    if out is not None:
+        if not out.strip():
+            err("build", "output_dir", "empty path")
+        else:
+            cfg.output_dir = (root / out.strip()).resolve()
+    ev = g("build", "eval_notebook")
+    if ev is not None:
+        try:
+            cfg.eval_notebook = raw.getboolean("build", "eval_notebook")
+        except ValueError:
+            err("build", "eval_notebook", f"{ev!r} is not a boolean (True/False)")
+    vf = g("library", "version_file")
+    if vf:
+        cfg.version_file = (root / vf.strip()).resolve()
+    for section in raw.sections():
+        if not section.startswith("library-"):
+            continue
+        tab = section[len("library-"):]
+        if tab not in cfg.tabs:
+            diags.warning(None, f"[{section}]: tab {tab!r} is not in [build] tabs; ignored",
+                          file=fname)
+            continue
+        lf = g(section, "lib_file")
+        if not lf or not lf.strip():
+            err(section, "lib_file", "missing: the path of the library file to write")
+            continue
+        lib = LibConfig(tab=tab, lib_file=(root / lf.strip()).resolve(),
+                        lib_name=(g(section, "lib_name") or "").strip() or None)
+        for key, parser in (("simple_alias", parse_mapping), ("fluent_alias", parse_mapping),
+                            ("args_alias", parse_args_mapping)):
+            v = g(section, key)
+            if v:
+                try:
+                    setattr(lib, key, parser(v))
+                except ValueError as e:
+                    err(section, key, str(e))
+        if (lib.simple_alias or lib.fluent_alias) and not lib.lib_name:
+            err(section, "lib_name", "needed by simple_alias/fluent_alias")
+        lib.alias = (g(section, "alias") or "").strip()
+        cfg.libraries[tab] = lib
+    return cfg

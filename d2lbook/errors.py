@@ -1,0 +1,67 @@
+"""Diagnostics: errors and warnings that name ``file:line``, collected so that
+one run reports many problems, not only the first."""
+
+from __future__ import annotations
+
+import sys
+from dataclasses import dataclass, field
+from typing import TextIO
+
+from d2lbook.source.model import Loc
+
+
+class D2LBookError(Exception):
+    """The toolchain's own error type; every failure on bad input is one of these."""
+
+
+@dataclass
+class Diagnostic:
+    severity: str  # "error" or "warning"
+    message: str
+    loc: Loc | None = None
+    file: str | None = None  # a file outside the book (e.g. config.ini), when loc is None
+
+    def __str__(self) -> str:
+        where = str(self.loc) if self.loc else (self.file or "")
+        prefix = f"{where}: " if where else ""
+        return f"{prefix}{self.severity}: {self.message}"
+
+
+class BuildError(D2LBookError):
+    """Raised when a step found errors; holds all of them."""
+
+    def __init__(self, diagnostics: list[Diagnostic]):
+        self.diagnostics = diagnostics
+        super().__init__("\n".join(str(d) for d in diagnostics))
+
+
+@dataclass
+class Diagnostics:
+    items: list[Diagnostic] = field(default_factory=list)
+    strict: bool = False
+
+    def error(self, loc: Loc | None, message: str, file: str | None = None) -> None:
+        self.items.append(Diagnostic("error", message, loc, file))
+
+    def warning(self, loc: Loc | None, message: str, file: str | None = None) -> None:
+        self.items.append(Diagnostic("warning", message, loc, file))
+
+    @property
+    def errors(self) -> list[Diagnostic]:
+        return [d for d in self.items if d.severity == "error" or self.strict]
+
+    @property
+    def warnings(self) -> list[Diagnostic]:
+        return [d for d in self.items if d.severity == "warning"]
+
+    def raise_if_errors(self) -> None:
+        if self.errors:
+            raise BuildError(self.errors)
+
+    def report(self, stream: TextIO = sys.stderr) -> None:
+        seen = set()
+        for d in self.items:
+            text = str(d)
+            if text not in seen:
+                seen.add(text)
+                print(text, file=stream)

@@ -1,0 +1,279 @@
+"""``#@save`` blocks -> one library file per tab (``d2lbook build lib``).
+
+For each tab with a ``[library-<tab>]`` section, the saved blocks of that
+tab's code, in table-of-contents order, become the library file. Methods
+saved with ``@d2l.add_to_class(Cls)`` are merged into ``class Cls``; each
+saved definition's docstring records the section that defined it; the
+config's aliases are appended; the version file is written.
+A name saved twice for one tab is an error, except an ``add_to_class``
+method that replaces an earlier method of the same class.
+"""
+
+from __future__ import annotations
+
+import ast
+import difflib
+import re
+import textwrap
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from d2lbook.config import LibConfig
+from d2lbook.errors import Diagnostics
+from d2lbook.source.model import Book, Loc, Section
+from d2lbook.source.tabs import code_cells
+from d2lbook.util import atomic_write
+
+SAVE_RE = re.compile(r"#\s*@save\b")
+HEADER = ("# This file is generated from the book by `d2lbook build lib`; do not edit it.\n"
+          "# Change the book's #@save cells instead.\n")
+ALLOWED = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Import, ast.ImportFrom,
+           ast.Assign, ast.AnnAssign)
+
+
+@dataclass
+class Chunk:
+    """One saved piece of the library, in output order."""
+
+    code: str
+    loc: Loc
+    kind: str  # "import", "def", "class", "assign"
+    name: str | None = None
+    methods: dict[str, tuple[str, Loc]] = field(default_factory=dict)  # class chunks only
+    body_indent: int = 4
+
+
+def _add_to_class_target(node: ast.AST) -> str | None:
+    if not isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+        return None
+    for d in node.decorator_list:
+        if isinstance(d, ast.Call) and d.args:
+            f = d.func
+            fname = f.attr if isinstance(f, ast.Attribute) else getattr(f, "id", None)
+            if fname == "add_to_class":
+                a = d.args[0]
+                if isinstance(a, ast.Name):
+                    return a.id
+                if isinstance(a, ast.Attribute):
+                    return a.attr
+    return None
+
+
+def extract_saved(source: str) -> list[tuple[int, str]]:
+    """The saved blocks of one cell: (0-based first line, code) per ``#@save`` mark."""
+    lines = source.split("\n")
+    out: list[tuple[int, str]] = []
+    i = 0
+    while i < len(lines):
+        m = SAVE_RE.search(lines[i])
+        if not m:
+            i += 1
+            continue
+        head = lines[i][: m.start()].rstrip()
+        start = i if head else i + 1
+        block: list[str] = [head] if head else []
+        j = i + 1
+        # non-indented lines (decorators, def/class line, a group of imports) ...
+        while j < len(lines) and lines[j].strip() and not lines[j][0].isspace():
+            if SAVE_RE.search(lines[j]):
+                break
+            block.append(lines[j])
+            j += 1
+        # ... then the indented body (blank lines inside are kept)
+        while j < len(lines) and (not lines[j].strip() or lines[j][0].isspace()):
+            block.append(lines[j])
+            j += 1
+        while block and not block[-1].strip():
+            block.pop()
+        out.append((start, "\n".join(SAVE_RE.sub("", b).rstrip() for b in block)))
+        i = max(j, i + 1)
+    return out
+
+
+def _docstring_note(code: str, note: str) -> str:
+    """Insert ``note`` into the docstring of the single def/class in ``code``."""
+    try:
+        tree = ast.parse(code)
+    except SyntaxError:
+        return code
+    node = tree.body[-1] if tree.body else None
+    if not isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+        return code
+    lines = code.split("\n")
+    first = node.body[0]
+    if first.lineno == node.lineno:  # body on the def line
+        return code
+    indent = " " * first.col_offset
+    if (isinstance(first, ast.Expr) and isinstance(first.value, ast.Constant)
+            and isinstance(first.value.value, str)):
+        end_line = lines[first.end_lineno - 1]
+        close = end_line[first.end_col_offset - 3: first.end_col_offset]
+        if close not in ('"""', "'''"):
+            return code
+        pos = first.end_col_offset - 3
+        lines[first.end_lineno - 1] = (end_line[:pos].rstrip() + f"\n\n{indent}{note}\n{indent}"
+                                       + end_line[pos:])
+        return "\n".join(lines)
+    lines.insert(first.lineno - 1, f'{indent}"""{note}"""')
+    return "\n".join(lines)
+
+
+class LibraryBuilder:
+    def __init__(self, book: Book, tab: str, lib: LibConfig, diags: Diagnostics):
+        self.book, self.tab, self.lib, self.diags = book, tab, lib, diags
+        self.chunks: list[Chunk] = []
+        self.names: dict[str, Loc] = {}
+        self.classes: dict[str, Chunk] = {}
+        self.imports: set[str] = set()
+
+    def build(self) -> str:
+        for section in self.book.ordered():
+            for cell in code_cells(section, self.tab):
+                for line0, code in extract_saved(cell.source):
+                    loc = Loc(cell.loc.file, cell.loc.line + 1 + line0 + 1)
+                    self.add(code, loc, section)
+        return self.render()
+
+    def add(self, code: str, loc: Loc, section: Section) -> None:
+        if not code.strip():
+            self.diags.error(loc, "#@save marks nothing (no definition or import follows)")
+            return
+        code = textwrap.dedent(code)
+        try:
+            tree = ast.parse(code)
+        except SyntaxError as e:
+            self.diags.error(Loc(loc.file, loc.line + (e.lineno or 1) - 1),
+                             f"saved block is not valid Python: {e.msg}")
+            return
+        note = (f"Defined in :numref:`{section.label}`" if section.label
+                else f"Defined in {section.file}")
+        for node in tree.body:
+            nloc = Loc(loc.file, loc.line + node.lineno - 1)
+            if not isinstance(node, ALLOWED):
+                self.diags.error(nloc, "#@save on something that is not a definition or "
+                                       f"import ({type(node).__name__.lower()} statement)")
+                return
+        seg_lines = code.split("\n")
+        for node in tree.body:
+            nloc = Loc(loc.file, loc.line + node.lineno - 1)
+            start = min([node.lineno] + [d.lineno for d in
+                                         getattr(node, "decorator_list", [])]) - 1
+            text = "\n".join(seg_lines[start: node.end_lineno])
+            if isinstance(node, (ast.Import, ast.ImportFrom)):
+                if text in self.imports:
+                    continue
+                self.imports.add(text)
+                self._append_or_extend_import(text, nloc)
+                continue
+            target = _add_to_class_target(node)
+            if target is not None:
+                self.add_method(target, node, text, nloc, note)
+                continue
+            if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+                names = [node.name]
+                text = _docstring_note(text, note)
+            else:
+                targets = node.targets if isinstance(node, ast.Assign) else [node.target]
+                names = [n.id for t in targets for n in ast.walk(t)
+                         if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Store)]
+            for name in names:
+                if name in self.names:
+                    self.diags.error(nloc, f"{name!r} is saved twice for tab {self.tab!r} "
+                                           f"(first at {self.names[name]})")
+                    return
+                self.names[name] = nloc
+            kind = "class" if isinstance(node, ast.ClassDef) else (
+                "def" if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)) else "assign")
+            chunk = Chunk(text, nloc, kind, names[0] if names else None)
+            if isinstance(node, ast.ClassDef):
+                if node.body:
+                    chunk.body_indent = node.body[0].col_offset
+                for b in node.body:
+                    if isinstance(b, (ast.FunctionDef, ast.AsyncFunctionDef)):
+                        chunk.methods[b.name] = ("", nloc)  # defined inline
+                self.classes[node.name] = chunk
+            self.chunks.append(chunk)
+
+    def _append_or_extend_import(self, text: str, loc: Loc) -> None:
+        if self.chunks and self.chunks[-1].kind == "import":
+            self.chunks[-1].code += "\n" + text
+        else:
+            self.chunks.append(Chunk(text, loc, "import"))
+
+    def add_method(self, cls: str, node: ast.AST, text: str, loc: Loc, note: str) -> None:
+        chunk = self.classes.get(cls)
+        if chunk is None:
+            self.diags.error(loc, f"add_to_class({cls}) but class {cls!r} was never saved "
+                                  f"for tab {self.tab!r}")
+            return
+        lines = text.split("\n")
+        # drop the add_to_class decorator line(s)
+        body = [ln for ln in lines if not re.match(r"^@\s*(d2l\.)?add_to_class\(", ln)]
+        method = _docstring_note("\n".join(body), note)
+        chunk.methods[node.name] = (textwrap.indent(method, " " * chunk.body_indent,
+                                                    lambda s: bool(s.strip())), loc)
+
+    def render(self) -> str:
+        parts = [HEADER]
+        for c in self.chunks:
+            code = c.code
+            if c.kind == "class":
+                added = [m for m, _ in c.methods.values() if m]
+                if added:
+                    code = code.rstrip() + "\n\n" + "\n\n".join(added)
+            parts.append(code.rstrip() + "\n")
+        alias = self.aliases()
+        if alias:
+            parts.append("# Aliases from config.ini\n" + alias)
+        return "\n\n".join(p.rstrip("\n") for p in parts) + "\n"
+
+    def aliases(self) -> str:
+        lib = self.lib
+        out: list[str] = []
+        for a, b in lib.simple_alias:
+            out.append(f"{a.rstrip('(')} = {lib.lib_name}.{b.rstrip('(')}")
+        for a, b in lib.fluent_alias:
+            out.append(f"{a} = lambda x, *args, **kwargs: x.{b}(*args, **kwargs)")
+        for a, b in lib.args_alias:
+            out.append(f"def {a}:\n    return {b}")
+        if lib.alias:
+            out.append(lib.alias)
+        return "\n".join(out) + "\n" if out else ""
+
+
+def build_library(book: Book, diags: Diagnostics) -> dict[Path, str]:
+    """The content of every library file (and the version file), keyed by path."""
+    files: dict[Path, str] = {}
+    for tab, lib in book.config.libraries.items():
+        files[lib.lib_file] = LibraryBuilder(book, tab, lib, diags).build()
+    vf = book.config.version_file
+    if vf is not None:
+        files[vf] = (f'"""The d2l library, generated from the book {book.config.title!r}."""\n\n'
+                     f'__version__ = "{book.config.release}"\n')
+    return files
+
+
+def write_library(files: dict[Path, str]) -> list[Path]:
+    written = []
+    for path, text in files.items():
+        if path.exists() and path.read_text(encoding="utf-8") == text:
+            continue
+        atomic_write(path, text)
+        written.append(path)
+    return written
+
+
+def check_library(files: dict[Path, str], root: Path) -> list[str]:
+    """Unified diffs between the files on disk and what the book produces."""
+    diffs = []
+    for path, text in files.items():
+        old = path.read_text(encoding="utf-8") if path.exists() else ""
+        if old != text:
+            try:
+                name = str(path.relative_to(root.parent))
+            except ValueError:
+                name = str(path)
+            diffs.append("".join(difflib.unified_diff(
+                old.splitlines(True), text.splitlines(True),
+                f"{name} (committed)", f"{name} (from the book)")))
+    return diffs

@@ -1,0 +1,231 @@
+"""Numbering and cross references.
+
+Numbers chapters, sections, subsections, figures, tables and equations;
+resolves ``:ref:``, ``:numref:``, ``:eqref:`` and citations (against the
+BibTeX file, read with pybtex). Unknown labels, duplicate labels and missing
+citation keys are errors with ``file:line``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from d2lbook.errors import Diagnostics
+from d2lbook.source.model import (
+    Bibliography, Book, Cite, Figure, Heading, Inline, Loc, MathBlock, Ref, Table, Text,
+    block_inlines, plain_text, walk_blocks, walk_inlines,
+)
+
+WORDS = {
+    "zh": {"chapter": "第{}章", "section": "{}节", "figure": "图{}", "table": "表{}",
+           "equation": "({})", "and": "和", "etal": "等"},
+    "en": {"chapter": "Chapter {}", "section": "Section {}", "figure": "Fig. {}",
+           "table": "Table {}", "equation": "({})", "and": "and", "etal": "et al."},
+}
+
+
+@dataclass
+class Target:
+    kind: str  # "section", "figure", "table", "equation"
+    label: str
+    section: str  # path of the section holding it
+    number: tuple[int, ...]
+    title: list[Inline]
+    anchor: str  # HTML id inside the section's page ("" for the page itself)
+    loc: Loc
+    is_chapter: bool = False
+
+    @property
+    def number_text(self) -> str:
+        return ".".join(str(n) for n in self.number)
+
+
+@dataclass
+class Refs:
+    book: Book
+    lang: str
+    targets: dict[str, Target] = field(default_factory=dict)
+    bib: object | None = None  # pybtex BibliographyData
+    bib_path: Path | None = None
+    cited: list[str] = field(default_factory=list)  # keys in order of first citation
+    # per section: the labels it refers to (for incremental rebuilds)
+    uses: dict[str, set[str]] = field(default_factory=dict)
+
+    def target(self, label: str) -> Target | None:
+        return self.targets.get(label)
+
+    def section_number(self, path: str) -> tuple[int, ...]:
+        return self.book.sections[path].number
+
+    def words(self) -> dict[str, str]:
+        return WORDS.get(self.lang, WORDS["en"])
+
+    def numref_text(self, label: str) -> str:
+        t = self.targets.get(label)
+        if t is None:
+            return label
+        if not t.number:
+            return plain_text(t.title) or label
+        kind = "chapter" if t.is_chapter else t.kind
+        return self.words()[kind].format(t.number_text)
+
+    def eq_number(self, label: str) -> str:
+        t = self.targets.get(label)
+        return t.number_text if t is not None else "?"
+
+    def ref_text(self, label: str) -> str:
+        t = self.targets.get(label)
+        if t is None:
+            return label
+        return plain_text(t.title) or self.numref_text(label)
+
+    # ------------------------------------------------------------ citations
+    def _authors(self, key: str) -> tuple[list[str], str]:
+        entry = self.bib.entries.get(key) if self.bib is not None else None
+        if entry is None:
+            return [key], ""
+        persons = entry.persons.get("author") or entry.persons.get("editor") or []
+        names = [" ".join(p.last_names) or " ".join(p.first_names) for p in persons]
+        names = [n.replace("{", "").replace("}", "") for n in names]
+        year = entry.fields.get("year", "")
+        if not names:
+            names = [entry.fields.get("title", key).replace("{", "").replace("}", "")]
+        return names, year
+
+    def author_text(self, key: str) -> str:
+        names, _ = self._authors(key)
+        w = self.words()
+        if len(names) == 1:
+            return names[0]
+        if len(names) == 2:
+            return f"{names[0]} {w['and']} {names[1]}"
+        return f"{names[0]} {w['etal']}"
+
+    def year(self, key: str) -> str:
+        return self._authors(key)[1]
+
+    def cite_text(self, keys: list[str], textual: bool) -> str:
+        if textual:
+            return "; ".join(f"{self.author_text(k)} ({self.year(k)})" for k in keys)
+        return "(" + "; ".join(f"{self.author_text(k)}, {self.year(k)}" for k in keys) + ")"
+
+
+def _load_bib(book: Book, diags: Diagnostics) -> tuple[object | None, Path | None]:
+    cfg = book.config
+    path = None
+    for s in book.sections.values():
+        for b in walk_blocks(s.blocks):
+            if isinstance(b, Bibliography):
+                path = book.root / b.path
+    if path is None:
+        name = cfg.get("pdf", "bibfile") or cfg.get("html", "bibfile")
+        if name:
+            path = book.root / name.strip()
+        elif (book.root / "d2l.bib").exists():
+            path = book.root / "d2l.bib"
+    if path is None:
+        return None, None
+    if not path.exists():
+        diags.error(None, f"bibliography file {path.name} does not exist", file=str(path))
+        return None, path
+    from pybtex.database import parse_string
+    from pybtex.scanner import PybtexError
+
+    try:
+        text = path.read_text(encoding="utf-8")
+        return parse_string(text, "bibtex"), path
+    except UnicodeDecodeError as e:
+        diags.error(None, f"not UTF-8 ({e.reason})", file=path.name)
+    except PybtexError as e:
+        diags.error(None, f"cannot read BibTeX: {e}", file=path.name)
+    return None, path
+
+
+def number(book: Book) -> None:
+    """Assign section numbers in place (numbered sections only)."""
+    counters: dict[str | None, int] = {}
+    for s in book.ordered():
+        if not s.numbered or s.parent is None:
+            s.number = ()
+            continue
+        parent = book.sections[s.parent]
+        k = counters.get(s.parent, 0) + 1
+        counters[s.parent] = k
+        s.number = parent.number + (k,)
+
+
+def build_refs(book: Book, diags: Diagnostics) -> Refs:
+    """Number the book and collect every label; check every reference and citation."""
+    number(book)
+    refs = Refs(book, book.config.lang)
+    fig_count: dict[tuple[int, ...], int] = {}
+    eq_count: dict[tuple[int, ...], int] = {}
+    tab_count: dict[tuple[int, ...], int] = {}
+
+    def add(t: Target) -> None:
+        old = refs.targets.get(t.label)
+        if old is not None:
+            diags.error(t.loc, f"duplicate label {t.label!r} (first defined at {old.loc})")
+            return
+        refs.targets[t.label] = t
+
+    for s in book.ordered():
+        chapter = s.number[:1]  # () for unnumbered front/back matter
+        sub = 0
+        for b in walk_blocks(s.blocks):
+            if isinstance(b, Heading):
+                if b.level == 1:
+                    if b.label:
+                        add(Target("section", b.label, s.path, s.number, b.children, "",
+                                   b.loc, is_chapter=s.depth == 1 and s.is_index))
+                    continue
+                if b.level == 2:
+                    sub += 1
+                if b.label:
+                    num = s.number + (sub,) if s.number and b.level == 2 else ()
+                    add(Target("section", b.label, s.path, num, b.children, b.anchor, b.loc))
+            elif isinstance(b, Figure):
+                if b.label:
+                    fig_count[chapter] = fig_count.get(chapter, 0) + 1
+                    add(Target("figure", b.label, s.path, chapter + (fig_count[chapter],),
+                               b.caption, b.label, b.loc))
+            elif isinstance(b, Table):
+                if b.label:
+                    tab_count[chapter] = tab_count.get(chapter, 0) + 1
+                    add(Target("table", b.label, s.path, chapter + (tab_count[chapter],),
+                               b.caption, b.label, b.loc))
+            elif isinstance(b, MathBlock):
+                if b.label:
+                    eq_count[chapter] = eq_count.get(chapter, 0) + 1
+                    add(Target("equation", b.label, s.path, chapter + (eq_count[chapter],),
+                               [Text(b.label)], b.label, b.loc))
+
+    refs.bib, refs.bib_path = _load_bib(book, diags)
+    cited: dict[str, None] = {}
+    for s in book.ordered():
+        used: set[str] = set()
+        for b in walk_blocks(s.blocks):
+            for inl in block_inlines(b):
+                for n in walk_inlines(inl):
+                    if isinstance(n, Ref):
+                        used.add(n.label)
+                        t = refs.targets.get(n.label)
+                        if t is None:
+                            diags.error(n.loc, f":{n.kind}: to unknown label {n.label!r}")
+                        elif n.kind == "eqref" and t.kind != "equation":
+                            diags.warning(n.loc, f":eqref: to {n.label!r}, which is a "
+                                                 f"{t.kind}, not an equation")
+                    elif isinstance(n, Cite):
+                        for k in n.keys:
+                            if refs.bib is None:
+                                diags.error(n.loc, f"citation {k!r} but the book has no "
+                                                   "BibTeX file")
+                            elif k not in refs.bib.entries:
+                                diags.error(n.loc, f"citation key {k!r} is not in "
+                                                   f"{refs.bib_path.name}")
+                            else:
+                                cited.setdefault(k, None)
+        refs.uses[s.path] = used
+    refs.cited = list(cited)
+    return refs
