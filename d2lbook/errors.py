@@ -20,6 +20,7 @@ class Diagnostic:
     message: str
     loc: Loc | None = None
     file: str | None = None  # a file outside the book (e.g. config.ini), when loc is None
+    code: str = ""  # a short name for the kind of problem, e.g. "missing-toc-entry"
 
     def __str__(self) -> str:
         where = str(self.loc) if self.loc else (self.file or "")
@@ -40,8 +41,15 @@ class Diagnostics:
     items: list[Diagnostic] = field(default_factory=list)
     strict: bool = False
 
-    def error(self, loc: Loc | None, message: str, file: str | None = None) -> None:
-        self.items.append(Diagnostic("error", message, loc, file))
+    def error(self, loc: Loc | None, message: str, file: str | None = None,
+              code: str = "") -> None:
+        self.items.append(Diagnostic("error", message, loc, file, code))
+
+    def downgrade(self, code: str) -> None:
+        """Turn errors of one kind into warnings (for steps they cannot affect)."""
+        for d in self.items:
+            if d.code == code:
+                d.severity = "warning"
 
     def warning(self, loc: Loc | None, message: str, file: str | None = None) -> None:
         self.items.append(Diagnostic("warning", message, loc, file))

@@ -700,7 +700,8 @@ def load_book(root: Path | str, diags: Diagnostics | None = None,
             diags.error(ref, f"{file} is listed in more than one toc")
             return
         if not fpath.is_file():
-            diags.error(ref, f"toc entry names a missing file: {file}")
+            diags.error(ref, f"toc entry names a missing file: {file}",
+                        code="missing-toc-entry")
             return
         text = read_source(fpath, file, diags)
         if text is None:
