@@ -517,7 +517,8 @@ class SectionParser:
         fig = Figure(img.src, self.resolve(img.src), caption, img.loc)
         if not _is_url(img.src) and self.root is not None \
                 and not (self.root / fig.path).exists():
-            self.diags.error(img.loc, f"missing image {img.src!r} (looked for {fig.path})")
+            self.diags.error(img.loc, f"missing image {img.src!r} (looked for {fig.path})",
+                             code="missing-image")
         for a in attrs:
             if a.role in ("label", "width", "height"):
                 setattr(fig, a.role, a.content.strip())
