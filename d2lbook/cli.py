@@ -127,10 +127,10 @@ def main(argv: list[str] | None = None) -> int:
             return build_notebooks(args, book, refs, diags)
         return importlib.import_module(PLUGINS[args.target]).run(args, book)
     except BuildError as e:
-        if not diags.items or any(d not in diags.items for d in e.diagnostics):
-            for d in e.diagnostics:
-                if d not in diags.items:
-                    print(d, file=sys.stderr)
+        diags.report()
+        for d in e.diagnostics:
+            if d not in diags.items:
+                print(d, file=sys.stderr)
         n = len(e.diagnostics)
         print(f"d2lbook: {n} error(s); nothing written", file=sys.stderr)
         return 1

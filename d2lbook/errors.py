@@ -40,6 +40,8 @@ class BuildError(D2LBookError):
 class Diagnostics:
     items: list[Diagnostic] = field(default_factory=list)
     strict: bool = False
+    _reported: int = 0
+    _seen: set[str] = field(default_factory=set)
 
     def error(self, loc: Loc | None, message: str, file: str | None = None,
               code: str = "") -> None:
@@ -67,9 +69,10 @@ class Diagnostics:
             raise BuildError(self.errors)
 
     def report(self, stream: TextIO = sys.stderr) -> None:
-        seen = set()
-        for d in self.items:
+        """Print the diagnostics not printed before (each distinct message once)."""
+        for d in self.items[self._reported:]:
             text = str(d)
-            if text not in seen:
-                seen.add(text)
+            if text not in self._seen:
+                self._seen.add(text)
                 print(text, file=stream)
+        self._reported = len(self.items)

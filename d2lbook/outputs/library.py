@@ -72,6 +72,14 @@ def extract_saved(source: str) -> list[tuple[int, str]]:
         head = lines[i][: m.start()].rstrip()
         start = i if head else i + 1
         block: list[str] = [head] if head else []
+        if head and head[0].isspace():
+            # the mark ends a continuation line (a long def signature): the block starts
+            # at the statement's first, non-indented line
+            k = i
+            while k > 0 and (not lines[k].strip() or lines[k][0].isspace()):
+                k -= 1
+            start = k
+            block = lines[k:i] + [head]
         j = i + 1
         # non-indented lines (decorators, def/class line, a group of imports) ...
         while j < len(lines) and lines[j].strip() and not lines[j][0].isspace():
