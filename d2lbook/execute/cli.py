@@ -1,0 +1,87 @@
+"""Options and entry point of ``d2lbook build eval``.
+
+The main CLI calls :func:`add_arguments` on the ``build`` parser and
+:func:`run` with the parsed arguments and the loaded book; ``run`` returns
+the exit status (0 when every notebook ran or was cached, 1 on failures).
+
+``config.ini`` keys (section ``[eval]``, all optional)::
+
+    [eval]
+    jax = ../.venv-jax/bin/python   # interpreter of a tab (relative to the book); default: this one
+    python = ...                    # interpreter for tabs not named
+    timeout = 1200                  # per-cell timeout, seconds (0: none)
+    notebook_timeout = 3600         # per-notebook timeout, seconds (default: none)
+    data = data/*.csv, data/x.zip   # files whose content the results depend on
+    gpus = chapter_gpus/*=2, chapter_x/y=0   # GPU need by section glob (-1: all)
+    notebooks_per_gpu = 1           # how many notebooks may share one GPU
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from d2lbook.execute import scheduler
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    g = parser.add_argument_group("eval", "options of the 'eval' target")
+    g.add_argument("--tab", default="all",
+                   help="tab to execute, or 'all' (default), or a comma list")
+    g.add_argument("-j", "--jobs", type=int, default=0,
+                   help="parallel kernels (default: number of cores)")
+    g.add_argument("--quick", action="store_true",
+                   help="set D2L_QUICK=1: the library caps epochs, batches and data sizes")
+    g.add_argument("--keep-going", action="store_true",
+                   help="run every notebook even after a failure (still fails at the end)")
+    g.add_argument("--only", action="append", default=[], metavar="PATTERN",
+                   help="glob on section paths, e.g. 'chapter_cnn/*' (repeatable)")
+    g.add_argument("--cache-dir", type=Path, default=None,
+                   help="result cache (default: $XDG_CACHE_HOME/d2lbook/eval)")
+    g.add_argument("--timeout", type=float, default=None,
+                   help="per-cell timeout in seconds (default: [eval] timeout or 1200)")
+    g.add_argument("--notebook-timeout", type=float, default=None,
+                   help="per-notebook timeout in seconds (default: [eval] notebook_timeout)")
+    g.add_argument("--force", action="store_true",
+                   help="execute even the notebooks that have a cached result")
+
+
+def options(args: argparse.Namespace, book) -> scheduler.Options:
+    tab = getattr(args, "tab", "all") or "all"
+    tabs = None if tab == "all" else [t.strip() for t in tab.split(",") if t.strip()]
+    return scheduler.Options(
+        tabs=tabs,
+        jobs=getattr(args, "jobs", 0) or 0,
+        quick=bool(getattr(args, "quick", False)),
+        keep_going=bool(getattr(args, "keep_going", False)),
+        only=list(getattr(args, "only", []) or []),
+        cache_dir=getattr(args, "cache_dir", None),
+        cell_timeout=getattr(args, "timeout", None),
+        notebook_timeout=getattr(args, "notebook_timeout", None),
+        force=bool(getattr(args, "force", False)),
+    )
+
+
+def run(args: argparse.Namespace, book) -> int:
+    """Execute the book's notebooks; print failures, the table, and return the exit status."""
+    try:
+        opts = options(args, book)
+        outcomes, report = scheduler.execute(book, opts)
+    except (ValueError, FileNotFoundError, RuntimeError) as e:
+        print(f"error: {e}", file=sys.stderr)
+        return 1
+    failed = [o for o in outcomes if o.failed]
+    print(scheduler.format_table(report))
+    print(f"report: {scheduler.eval_dir(book.config) / 'report.json'}")
+    for o in failed:
+        print(o.describe(), file=sys.stderr)
+    skipped = sum(o.status == "skipped" for o in outcomes)
+    if failed:
+        print(
+            f"eval failed: {len(failed)} notebook(s) failed"
+            + (f", {skipped} not run (use --keep-going to run them)" if skipped else ""),
+            file=sys.stderr,
+        )
+        return 1
+    return 0
