@@ -198,13 +198,13 @@ async def _run_once(nb, python, cwd, env, cell_timeout, notebook_timeout, startu
     except CellTimeoutError:
         if state["notebook_timeout"]:
             result.status = "notebook-timeout"
-            result.message = f"notebook timed out after {notebook_timeout:g} s"
+            result.message = f"still running after {notebook_timeout:g} s (per-notebook limit)"
         else:
             result.status = "timeout"
-            result.message = f"cell timed out after {cell_timeout:g} s"
+            result.message = f"still running after {cell_timeout:g} s (per-cell limit)"
     except DeadKernelError:
         result.status = "dead"
-        result.message = "the kernel died"
+        result.message = "the kernel process exited while this cell ran"
         result.traceback = _log_tail(log)
     except CellExecutionError:
         result.status = "error"
