@@ -131,6 +131,8 @@ def load_config(root: Path, diags: Diagnostics) -> Config:
         except configparser.Error as e:
             msg = str(e).replace("\n", " ")
             line = getattr(e, "lineno", None)
+            if line is None and getattr(e, "errors", None):
+                line = e.errors[0][0]
             diags.error(None, f"malformed config: {msg}",
                         file=f"{fname}:{line}" if line else fname)
             return cfg

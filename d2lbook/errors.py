@@ -68,8 +68,9 @@ class Diagnostics:
         if self.errors:
             raise BuildError(self.errors)
 
-    def report(self, stream: TextIO = sys.stderr) -> None:
+    def report(self, stream: TextIO | None = None) -> None:
         """Print the diagnostics not printed before (each distinct message once)."""
+        stream = stream or sys.stderr
         for d in self.items[self._reported:]:
             text = str(d)
             if text not in self._seen:

@@ -13,8 +13,21 @@ from pathlib import Path
 
 from d2lbook.errors import Diagnostics
 from d2lbook.source.model import (
-    Bibliography, Book, Cite, Figure, Heading, Inline, Loc, MathBlock, Ref, Table, Text,
-    block_inlines, plain_text, walk_blocks, walk_inlines,
+    Bibliography,
+    Book,
+    Cite,
+    Figure,
+    Heading,
+    Inline,
+    Loc,
+    MathBlock,
+    Ref,
+    Table,
+    Text,
+    block_inlines,
+    plain_text,
+    walk_blocks,
+    walk_inlines,
 )
 
 WORDS = {

@@ -20,7 +20,7 @@ from pathlib import Path
 
 from d2lbook.config import LibConfig
 from d2lbook.errors import Diagnostics
-from d2lbook.source.model import Book, Loc, Section
+from d2lbook.source.model import Book, CodeCell, Loc, Section
 from d2lbook.source.tabs import code_cells
 from d2lbook.util import atomic_write
 
@@ -40,6 +40,7 @@ class Chunk:
     kind: str  # "import", "def", "class", "assign"
     name: str | None = None
     methods: dict[str, tuple[str, Loc]] = field(default_factory=dict)  # class chunks only
+    inline: dict[str, tuple[int, int]] = field(default_factory=dict)  # method -> line range
     body_indent: int = 4
 
 
@@ -138,11 +139,14 @@ class LibraryBuilder:
         for section in self.book.ordered():
             for cell in code_cells(section, self.tab):
                 for line0, code in extract_saved(cell.source):
-                    loc = Loc(cell.loc.file, cell.loc.line + 1 + line0 + 1)
-                    self.add(code, loc, section)
+                    self.add(code, line0, cell, section)
         return self.render()
 
-    def add(self, code: str, loc: Loc, section: Section) -> None:
+    def add(self, code: str, line0: int, cell: CodeCell, section: Section) -> None:
+        def at(lineno: int) -> Loc:  # 1-based line in ``code`` -> place in the .md file
+            return Loc(cell.loc.file, cell.md_line(line0 + lineno - 1))
+
+        loc = at(1)
         if not code.strip():
             self.diags.error(loc, "#@save marks nothing (no definition or import follows)")
             return
@@ -150,22 +154,22 @@ class LibraryBuilder:
         try:
             tree = ast.parse(code)
         except SyntaxError as e:
-            self.diags.error(Loc(loc.file, loc.line + (e.lineno or 1) - 1),
+            self.diags.error(at(e.lineno or 1),
                              f"saved block is not valid Python: {e.msg}")
             return
         note = (f"Defined in :numref:`{section.label}`" if section.label
                 else f"Defined in {section.file}")
         for node in tree.body:
-            nloc = Loc(loc.file, loc.line + node.lineno - 1)
+            nloc = at(node.lineno)
             if not isinstance(node, ALLOWED):
                 self.diags.error(nloc, "#@save on something that is not a definition or "
                                        f"import ({type(node).__name__.lower()} statement)")
                 return
         seg_lines = code.split("\n")
         for node in tree.body:
-            nloc = Loc(loc.file, loc.line + node.lineno - 1)
             start = min([node.lineno] + [d.lineno for d in
                                          getattr(node, "decorator_list", [])]) - 1
+            nloc = at(start + 1)
             text = "\n".join(seg_lines[start: node.end_lineno])
             if isinstance(node, (ast.Import, ast.ImportFrom)):
                 if text in self.imports:
@@ -196,9 +200,11 @@ class LibraryBuilder:
             if isinstance(node, ast.ClassDef):
                 if node.body:
                     chunk.body_indent = node.body[0].col_offset
-                for b in node.body:
+                for b in ast.parse(text).body[0].body:
                     if isinstance(b, (ast.FunctionDef, ast.AsyncFunctionDef)):
                         chunk.methods[b.name] = ("", nloc)  # defined inline
+                        first = min([b.lineno] + [d.lineno for d in b.decorator_list])
+                        chunk.inline[b.name] = (first - 1, b.end_lineno)
                 self.classes[node.name] = chunk
             self.chunks.append(chunk)
 
@@ -227,13 +233,24 @@ class LibraryBuilder:
             code = c.code
             if c.kind == "class":
                 added = [m for m, _ in c.methods.values() if m]
+                # an inline method replaced by a later add_to_class is removed from the class
+                drop = sorted((c.inline[n] for n, (m, _) in c.methods.items()
+                               if m and n in c.inline), reverse=True)
+                if drop:
+                    lines = code.split("\n")
+                    for a, b in drop:
+                        del lines[a:b]
+                        while a < len(lines) and a > 0 and not lines[a].strip() \
+                                and not lines[a - 1].strip():
+                            del lines[a]
+                    code = "\n".join(lines)
                 if added:
                     code = code.rstrip() + "\n\n" + "\n\n".join(added)
             parts.append(code.rstrip() + "\n")
         alias = self.aliases()
         if alias:
             parts.append("# Aliases from config.ini\n" + alias)
-        return "\n\n".join(p.rstrip("\n") for p in parts) + "\n"
+        return "\n\n\n".join(p.rstrip("\n") for p in parts) + "\n"
 
     def aliases(self) -> str:
         lib = self.lib
@@ -243,7 +260,7 @@ class LibraryBuilder:
         for a, b in lib.fluent_alias:
             out.append(f"{a} = lambda x, *args, **kwargs: x.{b}(*args, **kwargs)")
         for a, b in lib.args_alias:
-            out.append(f"def {a}:\n    return {b}")
+            out.append(f"\n\ndef {a}:\n    return {b}\n\n")
         if lib.alias:
             out.append(lib.alias)
         return "\n".join(out) + "\n" if out else ""

@@ -20,10 +20,40 @@ import nbformat
 from d2lbook.errors import Diagnostics
 from d2lbook.refs import Refs, build_refs
 from d2lbook.source.model import (
-    Bibliography, Block, Book, Cite, CodeCell, CodeRef, CodeSpan, Emph, Figure, HardBreak,
-    Heading, Image, Inline, InlineMath, Link, ListBlock, MathBlock, Paragraph, Quote, Raw,
-    RawInline, Ref, Rule, Section, Slide, SoftBreak, Strike, Strong, TabBlock, Table, Text, Toc,
-    UnknownRole, plain_text,
+    Bibliography,
+    Block,
+    Book,
+    Cite,
+    CodeCell,
+    CodeRef,
+    CodeSpan,
+    Emph,
+    Figure,
+    HardBreak,
+    Heading,
+    Image,
+    Inline,
+    InlineMath,
+    Link,
+    ListBlock,
+    MathBlock,
+    Paragraph,
+    Quote,
+    Raw,
+    RawInline,
+    Ref,
+    Rule,
+    Section,
+    Slide,
+    SoftBreak,
+    Strike,
+    Strong,
+    TabBlock,
+    Table,
+    Text,
+    Toc,
+    UnknownRole,
+    plain_text,
 )
 from d2lbook.source.tabs import view
 from d2lbook.util import atomic_write
@@ -105,6 +135,12 @@ class MarkdownWriter:
 
     # ------------------------------------------------------------- blocks
     def block(self, b: Block) -> str:
+        label = getattr(b, "label", None)
+        text = self._block(b)
+        # an anchor for :numref: links from other notebooks
+        return f'<a id="{label}"></a>\n\n{text}' if label and text else text
+
+    def _block(self, b: Block) -> str:
         if isinstance(b, Heading):
             return "#" * b.level + " " + self.inline(b.children)
         if isinstance(b, Paragraph):

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Union
 
 
 @dataclass(frozen=True)
@@ -142,10 +141,10 @@ class Slide:
     new_slide: bool
 
 
-Inline = Union[
-    Text, SoftBreak, HardBreak, Emph, Strong, Strike, CodeSpan, InlineMath, Link,
-    Image, RawInline, Ref, Cite, CodeRef, UnknownRole, Slide,
-]
+Inline = (
+    Text | SoftBreak | HardBreak | Emph | Strong | Strike | CodeSpan | InlineMath | Link
+    | Image | RawInline | Ref | Cite | CodeRef | UnknownRole | Slide
+)
 
 
 # ----------------------------------------------------------------- block nodes
@@ -188,6 +187,13 @@ class CodeCell:
     expect_error: bool = False
     is_setup: bool = False  # the interact-select setup cell: dropped from outputs
     required_libs: tuple[str, ...] = ()
+    lines: tuple[int, ...] = ()  # the .md line of each line of ``source`` (executable cells)
+
+    def md_line(self, i: int) -> int:
+        """The 1-based .md line of the 0-based line ``i`` of ``source``."""
+        if 0 <= i < len(self.lines):
+            return self.lines[i]
+        return self.loc.line + 1 + i
 
 
 @dataclass
@@ -275,10 +281,10 @@ class Rule:
     loc: Loc
 
 
-Block = Union[
-    Heading, Paragraph, CodeCell, Figure, Table, MathBlock, ListBlock, Quote,
-    TabBlock, Toc, Bibliography, Raw, Rule,
-]
+Block = (
+    Heading | Paragraph | CodeCell | Figure | Table | MathBlock | ListBlock | Quote
+    | TabBlock | Toc | Bibliography | Raw | Rule
+)
 
 
 # ------------------------------------------------------------ sections, book

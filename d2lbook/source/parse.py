@@ -19,10 +19,42 @@ from mdit_py_plugins.dollarmath import dollarmath_plugin
 from d2lbook.config import Config, load_config
 from d2lbook.errors import BuildError, Diagnostics
 from d2lbook.source.model import (
-    Bibliography, Block, Book, Cite, CodeCell, CodeRef, CodeSpan, Emph, Figure, HardBreak,
-    Heading, Image, Inline, InlineMath, Link, ListBlock, Loc, MathBlock, Paragraph, Quote, Raw,
-    RawInline, Ref, Rule, Section, Slide, SoftBreak, Strike, Strong, TabBlock, Table, Text, Toc,
-    TocEntry, UnknownRole, plain_text,
+    Bibliography,
+    Block,
+    Book,
+    Cite,
+    CodeCell,
+    CodeRef,
+    CodeSpan,
+    Emph,
+    Figure,
+    HardBreak,
+    Heading,
+    Image,
+    Inline,
+    InlineMath,
+    Link,
+    ListBlock,
+    Loc,
+    MathBlock,
+    Paragraph,
+    Quote,
+    Raw,
+    RawInline,
+    Ref,
+    Rule,
+    Section,
+    Slide,
+    SoftBreak,
+    Strike,
+    Strong,
+    TabBlock,
+    Table,
+    Text,
+    Toc,
+    TocEntry,
+    UnknownRole,
+    plain_text,
 )
 
 _MD = (
@@ -275,6 +307,7 @@ class SectionParser:
         lines = content.rstrip("\n").split("\n")
         tabs: list[str] | None = None
         kept: list[str] = []
+        kept_lines: list[int] = []
         hide_code = hide_output = expect_error = False
         required: tuple[str, ...] = ()
         for j, line in enumerate(lines):
@@ -296,18 +329,26 @@ class SectionParser:
             if m := REQUIRED_LIBS_RE.match(line):
                 required = tuple(re.findall(r"[\"']([^\"']+)[\"']", m.group(1)))
             kept.append(line)
+            kept_lines.append(line0 + 2 + j)
+        # strip blank lines at both ends, keeping the line map aligned
+        while kept and not kept[0].strip():
+            kept.pop(0)
+            kept_lines.pop(0)
+        while kept and not kept[-1].strip():
+            kept.pop()
+            kept_lines.pop()
         if tabs is None:
             tab_t: tuple[str, ...] = (self.config.default_tab,)
         elif "all" in tabs:
             tab_t = tuple(self.config.tabs)
         else:
             tab_t = tuple(t for t in self.config.tabs if t in tabs)
-        source = "\n".join(kept).strip("\n")
+        source = "\n".join(kept)
         is_setup = "%load_ext d2lbook.tab" in source or "tab.interact_select" in source
         cell = CodeCell(source, lang, self.loc(line0), executable=True, tabs=tab_t,
                         index=-1 if is_setup else self.code_index, hide_code=hide_code,
                         hide_output=hide_output, expect_error=expect_error,
-                        is_setup=is_setup, required_libs=required)
+                        is_setup=is_setup, required_libs=required, lines=tuple(kept_lines))
         if not is_setup:
             self.code_index += 1
         return cell
