@@ -24,7 +24,7 @@ import pytest
 
 from d2lbook.cli import main
 from d2lbook.execute import cache as cachemod
-from d2lbook.execute import load_results
+from d2lbook.execute import deps, load_results
 from d2lbook.execute.scheduler import GPUPool, matches
 from d2lbook.source.parse import load_book
 
@@ -67,7 +67,7 @@ def edit(path: Path, old: str, new: str) -> str:
 EXPECTED = {
     "chapter_a/one": {0: ["pkg/d2l/torch.py\n"], 1: ["42\n"], 2: ["relative data file\n"]},
     "chapter_a/two": {0: ["10\n"], 1: ["ValueError"], 2: ["full\n"]},
-    "chapter_a/three": {0: ["45\n"]},
+    "chapter_a/three": {0: ["46\n"]},
 }
 
 
@@ -118,6 +118,33 @@ def test_env_fingerprint_is_remembered(tmp_path):
     stored.write_text(json.dumps(record))
     assert cachemod.env_fingerprint(sys.executable, tmp_path)["hash"] == "remembered"
     cachemod._env_memo.clear()
+
+
+def test_library_dependency_follows_names(tmp_path):
+    lib = tmp_path / "d2l" / "torch.py"
+    lib.parent.mkdir()
+    (lib.parent / "__init__.py").write_text("")
+    source = (
+        "import math\nimport sys\nd2l = sys.modules[__name__]\n\n"
+        "def a():\n    return 1\n\n"
+        "class B:\n    def f(self):\n        return d2l.a() + math.pi\n\n"
+        "def c():\n    return 3\n"
+    )
+    lib.write_text(source)
+    imp = "from d2l import torch as d2l\n"
+
+    def dep(code):
+        return deps.library_dependency(lib, code)
+
+    uses_b, uses_c = dep(imp + "d2l.B().f()"), dep(imp + "d2l.c()")
+    assert dep("print(1)") == {}
+    assert dep(imp + "x = getattr(d2l, 'c')")["torch.py"] == cachemod.sha256_file(lib)
+    assert dep(imp + "print(d2l.__file__)")["torch.py"] == cachemod.sha256_file(lib)
+    lib.write_text(source.replace("return 1", "return 11"))  # a(): used by B, not by c
+    assert dep(imp + "d2l.B().f()") != uses_b
+    assert dep(imp + "d2l.c()") == uses_c
+    lib.write_text(source.replace("import math", "import math, os"))  # header: everyone
+    assert dep(imp + "d2l.c()") != uses_c
 
 
 def test_only_patterns():
@@ -195,7 +222,7 @@ def test_code_edit_reruns_that_notebook_only(small):
         assert rc == 0
         assert statuses(report) == {
             "chapter_a/one": "cached", "chapter_a/two": "cached", "chapter_a/three": "ok"}
-        assert texts(root)["chapter_a/three"] == {0: ["55\n"]}
+        assert texts(root)["chapter_a/three"] == {0: ["56\n"]}
     finally:
         md.write_text(old)
 
@@ -203,20 +230,38 @@ def test_code_edit_reruns_that_notebook_only(small):
 def test_saved_function_edit_reruns_dependents(small):
     root, cache, _ = small
     md = root / "chapter_a" / "one.md"
-    old = edit(md, "return 2 * x", "return 3 * x")
+    old = edit(md, "return 2\n", "return 3\n")  # factor(), which scale() calls
     try:
         build_lib(root)
         rc, report = evaluate(root, cache)
         assert rc == 0
-        # two imports the library; three never mentions d2l, so it does not depend on it
+        # two uses d2l.scale, which uses factor; three uses only d2l.shift
         assert statuses(report) == {
             "chapter_a/one": "ok", "chapter_a/two": "ok", "chapter_a/three": "cached"}
         assert texts(root)["chapter_a/two"][0] == ["15\n"]
+        assert texts(root)["chapter_a/one"][1] == ["63\n"]
     finally:
         md.write_text(old)
         build_lib(root)
     rc, report = evaluate(root, cache)
     assert set(statuses(report).values()) == {"cached"}
+
+
+def test_declared_data_file_edit_reruns(small):
+    root, cache, _ = small
+    data = root / "chapter_a" / "data.txt"
+    old = data.read_text()
+    data.write_text("changed data\n")
+    try:
+        rc, report = evaluate(root, cache, "--only", "chapter_a/one")
+        assert rc == 0
+        assert statuses(report) == {"chapter_a/one": "ok"}
+        assert texts(root)["chapter_a/one"][2] == ["changed data\n"]
+    finally:
+        data.write_text(old)
+    rc, report = evaluate(root, cache)
+    assert set(statuses(report).values()) == {"cached"}
+    assert texts(root) == EXPECTED
 
 
 def test_parallel_results_equal_serial(small, tmp_path):

@@ -29,8 +29,8 @@ the dicts are nbformat 4 outputs: ``stream``, ``execute_result``,
 ``peak_rss`` (bytes).
 
 A result is returned only when it matches the book as it is now: same code
-cells for that tab and, for notebooks that import it, the same library file
-content. Otherwise it is *stale* and left out (``allow_stale=True`` keeps it).
+cells for that tab and the same library code that the notebook depends on
+(:mod:`d2lbook.execute.deps`). Otherwise it is *stale* and left out (``allow_stale=True`` keeps it).
 Prose edits never make a result stale.
 """
 
@@ -42,7 +42,7 @@ from pathlib import Path
 
 import nbformat
 
-from d2lbook.execute.cache import code_signature, uses_library
+from d2lbook.execute.cache import code_signature
 
 __all__ = ["SectionResult", "load_results", "load_result", "results_dir"]
 
@@ -71,10 +71,11 @@ def _read(path: Path):
         return None
 
 
-def load_result(book, section, tab: str, *, allow_stale: bool = False,
-                _library: dict | None = None) -> SectionResult | None:
+def load_result(book, section, tab: str, *,
+                allow_stale: bool = False) -> SectionResult | None:
     """The result of one section (a :class:`~d2lbook.source.model.Section`) for ``tab``."""
-    from d2lbook.execute.scheduler import library_files
+    from d2lbook.execute.deps import library_dependency
+    from d2lbook.execute.scheduler import library_path, notebook_code
     from d2lbook.outputs.notebooks import section_notebook
 
     path = results_dir(book, tab) / (section.path + ".ipynb")
@@ -88,10 +89,9 @@ def load_result(book, section, tab: str, *, allow_stale: bool = False,
         current = section_notebook(book, section, tab)
         if code_signature(current) != code_signature(done):
             return None
-        if uses_library(current):
-            library = _library if _library is not None else library_files(book.config, tab)[0]
-            if meta.get("library", {}) != library:
-                return None
+        lib_file = library_path(book.config, tab)[0]
+        if meta.get("library", {}) != library_dependency(lib_file, notebook_code(current)):
+            return None
     outputs: dict[int, list[dict]] = {}
     counts: dict[int, int | None] = {}
     code = [c for c in done.cells if c.cell_type == "code"]
@@ -113,14 +113,11 @@ def load_result(book, section, tab: str, *, allow_stale: bool = False,
 
 def load_results(book, tab: str, *, allow_stale: bool = False) -> dict[str, SectionResult]:
     """Results of every evaluated, up-to-date section of ``book`` for ``tab``."""
-    from d2lbook.execute.scheduler import library_files
-
     if not results_dir(book, tab).is_dir():
         return {}
-    library = library_files(book.config, tab)[0]
     out = {}
     for section in book.ordered():
-        r = load_result(book, section, tab, allow_stale=allow_stale, _library=library)
+        r = load_result(book, section, tab, allow_stale=allow_stale)
         if r is not None:
             out[section.path] = r
     return out

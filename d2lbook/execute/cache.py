@@ -6,12 +6,12 @@ that can change what the notebook prints:
 * the code cells, in order: their source and the tags that change how they run
   (``raises-exception``); prose, cell metadata and ``.md`` line numbers are not
   part of the key, so editing prose never re-runs anything;
-* the library: **every notebook of a tab that mentions ``d2l`` depends on the
-  whole library file of that tab** (and the ``__init__.py`` of its package).
-  This is the simple, always-correct granularity: changing any ``#@save``
-  definition re-runs every notebook of that tab that imports the library, and
-  no notebook of other tabs. A notebook whose code never mentions ``d2l`` does
-  not depend on the library;
+* the library: the part of the tab's generated library file that the notebook
+  uses (the ``d2l.<name>`` it mentions and, transitively, what those
+  definitions mention, plus the file's imports and other statements), and the
+  ``__init__.py`` of its package; where that analysis cannot be sure it takes
+  the whole file. See :mod:`d2lbook.execute.deps`. A notebook whose code never
+  mentions ``d2l`` does not depend on the library;
 * the environment fingerprint of the tab's interpreter: Python version,
   platform and the list of installed distributions with versions
   (:func:`env_fingerprint`, computed once per interpreter and remembered while
@@ -239,13 +239,6 @@ def code_signature(nb) -> list:
     return sig
 
 
-def uses_library(nb) -> bool:
-    """Whether any code cell mentions ``d2l`` (and so imports the generated library)."""
-    return any(
-        c.get("cell_type") == "code" and "d2l" in c.get("source", "") for c in nb.cells
-    )
-
-
 def notebook_key(
     nb,
     *,
@@ -257,8 +250,8 @@ def notebook_key(
 ) -> str:
     """The cache key of one notebook (see the module docstring for the recipe).
 
-    ``library`` and ``data`` map file names to content hashes; pass an empty
-    ``library`` for notebooks that do not use it (:func:`uses_library`).
+    ``library`` and ``data`` map file names to content hashes
+    (:func:`d2lbook.execute.deps.library_dependency` makes ``library``).
     """
     doc = {
         "format": FORMAT,

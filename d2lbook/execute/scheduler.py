@@ -5,7 +5,9 @@ the notebook of each section for each tab (from
 :func:`d2lbook.outputs.notebooks.section_notebook`), its interpreter, working
 directory (the section's folder), ``PYTHONPATH`` (the package root of the tab's
 generated library, so ``from d2l import torch as d2l`` imports this book's
-library) and its cache key (:mod:`d2lbook.execute.cache`).
+library) and its cache key (:mod:`d2lbook.execute.cache`; the library part of
+the key covers only the library names the notebook uses, see
+:mod:`d2lbook.execute.deps`).
 
 :func:`execute` looks every key up in the cache and runs the missing ones in
 ``jobs`` worker threads, each driving one kernel (:mod:`d2lbook.execute.runner`),
@@ -45,6 +47,7 @@ from typing import TextIO
 import nbformat
 
 from d2lbook.execute import cache as cachemod
+from d2lbook.execute import deps
 from d2lbook.execute.runner import RunResult, kernel_env, kill_active_kernels, run_notebook
 
 DEFAULT_CELL_TIMEOUT = 1200.0
@@ -211,16 +214,17 @@ def detect_gpus() -> list[int]:
     return ids
 
 
-def library_files(config, tab: str) -> tuple[dict[str, str], list[Path]]:
-    """(content hashes of the tab's library file and its package ``__init__``, PYTHONPATH)."""
+def library_path(config, tab: str) -> tuple[Path | None, list[Path]]:
+    """(the tab's library file, the PYTHONPATH entry that makes ``import d2l`` find it)."""
     lib = config.lib_file(tab) if hasattr(config, "lib_file") else None
     if lib is None:
-        return {}, []
+        return None, []
     lib = Path(lib)
-    hashes = {}
-    for f in (lib, lib.parent / "__init__.py"):
-        hashes[f.name] = cachemod.sha256_file(f) if f.exists() else "missing"
-    return hashes, [lib.parent.parent]
+    return lib, [lib.parent.parent]
+
+
+def notebook_code(nb) -> str:
+    return "\n".join(c.source for c in nb.cells if c.cell_type == "code")
 
 
 def data_files(config, files: cachemod.FileHashes) -> dict[str, str]:
@@ -259,13 +263,13 @@ def plan(book, opts: Options, cache: cachemod.Cache) -> tuple[list[Job], list[Jo
     for tab in tabs:
         python = interpreter(config, tab)
         env_hash = cachemod.env_fingerprint(python, cache.root)["hash"]
-        library, pythonpath = library_files(config, tab)
+        lib_file, pythonpath = library_path(config, tab)
         for section in book.ordered():
             if not matches(section.path, opts.only):
                 continue
             order += 1
             nb = section_notebook(book, section, tab)
-            lib = library if cachemod.uses_library(nb) else {}
+            lib = deps.library_dependency(lib_file, notebook_code(nb))
             key = cachemod.notebook_key(
                 nb, tab=tab, quick=opts.quick, env_hash=env_hash, library=lib, data=data
             )
