@@ -1,0 +1,650 @@
+"""The static website: one page per section, assets, math, search.
+
+``build_html`` is a function of (book, refs, execution results). It keeps a
+small state file in the output folder with, for every page, a key of all the
+inputs the page depends on (its source, its numbers, the numbers and titles of
+what it refers to, the table of contents, its execution results, the site's
+code and settings); a page whose key has not changed is neither rendered nor
+written again, which makes a rebuild after an edit cost one page.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import re
+import shutil
+import subprocess
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from jinja2 import Environment, FileSystemLoader
+
+from d2lbook.errors import Diagnostics
+from d2lbook.outputs.html import katex as katex_mod
+from d2lbook.outputs.html.bib import bibliography_html
+from d2lbook.outputs.html.highlight import stylesheet as pygments_css
+from d2lbook.outputs.html.i18n import strings as ui_strings
+from d2lbook.outputs.html.i18n import tab_name
+from d2lbook.outputs.html.render import (
+    PageRenderer,
+    PageResult,
+    attr,
+    esc,
+    number_text,
+    page_url,
+    rel_prefix,
+)
+from d2lbook.source.model import Bibliography, Book, Loc, Raw, Section, plain_text, walk_blocks
+
+HERE = Path(__file__).resolve().parent
+STATE_FILE = ".d2lbook-html.json"
+KATEX_CACHE = ".d2lbook-katex.json"
+SEARCH_PAGE = "search"
+BIB_PAGE = "bibliography"
+MATH_RE = re.compile("\x00(\\d+)\x00")
+STATE_VERSION = 1
+
+
+def atomic_write(path: Path, data: str | bytes) -> None:
+    """Write through a temporary file and a rename (files readable by a web server)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    try:
+        with open(tmp, "wb") as f:
+            f.write(data.encode("utf-8") if isinstance(data, str) else data)
+        os.replace(tmp, path)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+
+
+def _sha(*parts) -> str:
+    h = hashlib.sha1()
+    for p in parts:
+        h.update(p if isinstance(p, bytes) else str(p).encode("utf-8"))
+        h.update(b"\x1f")
+    return h.hexdigest()
+
+
+def code_version() -> str:
+    """A hash of this package's code, templates and assets: a change rebuilds every page."""
+    h = hashlib.sha1()
+    for p in sorted(HERE.rglob("*")):
+        if p.is_file() and p.suffix in (".py", ".js", ".css", ".html") \
+                and "__pycache__" not in p.parts:
+            h.update(p.name.encode())
+            h.update(p.read_bytes())
+    import pygments
+
+    h.update(pygments.__version__.encode())
+    return h.hexdigest()
+
+
+@dataclass
+class BuildReport:
+    written: list[Path] = field(default_factory=list)
+    pages: int = 0
+    rendered: int = 0
+    rendered_pages: list[str] = field(default_factory=list)
+    search: str = ""  # "built", "skipped", or why not
+    seconds: float = 0.0
+    timings: dict[str, float] = field(default_factory=dict)
+
+
+@dataclass
+class _Page:
+    path: str  # site path without .html ("chapter_x/y", "search", "bibliography")
+    section: Section | None
+    key: str = ""
+    result: PageResult | None = None
+
+
+class Site:
+    """Everything shared by the pages of one build."""
+
+    def __init__(self, book: Book, refs, out_dir: Path, results, diags: Diagnostics):
+        self.book = book
+        self.refs = refs
+        self.out = out_dir
+        self.diags = diags
+        cfg = book.config
+        self.config = cfg
+        self.root = Path(book.root)
+        self.tabs: list[str] = list(getattr(cfg, "tabs", None) or ["default"])
+        self.lang = getattr(cfg, "lang", "en") or "en"
+        self.strings = ui_strings(self.lang)
+        index = book.sections.get(book.index)
+        self.title = (getattr(cfg, "title", "") or (plain_text(index.title) if index else "")
+                      or "Book")
+        self.results = self._clean_results(results)
+        self.bib_page = self._find_bib_page()
+        self._bib_html: str | None = None
+
+    # ------------------------------------------------------------ helpers
+    def warning(self, loc: Loc | None, msg: str, file: str | None = None) -> None:
+        self.diags.warning(loc, msg, file=file)
+
+    def _clean_results(self, results):
+        if results is None:
+            return None
+        out = {}
+        for tab in self.tabs:
+            r = results.get(tab)
+            if r:
+                out[tab] = r
+            elif any(s.blocks for s in self.book.sections.values()):
+                from d2lbook.source.tabs import has_tab
+
+                if any(has_tab(s, tab) for s in self.book.sections.values()):
+                    self.warning(None, f"no execution results for tab {tab!r}: its pages show "
+                                       "code without outputs (run `d2lbook build eval`)",
+                                 file="html")
+        return out
+
+    def _find_bib_page(self) -> str | None:
+        for s in self.book.ordered():
+            for b in walk_blocks(s.blocks):
+                if isinstance(b, Bibliography) or (
+                        isinstance(b, Raw) and b.format == "rst-only-html"
+                        and ".. bibliography::" in b.text):
+                    return s.path
+        refs = self.refs
+        if refs is not None and getattr(refs, "cited", None):
+            return BIB_PAGE
+        return None
+
+    def bibliography_html(self) -> str:
+        if self._bib_html is None:
+            self._bib_html = bibliography_html(
+                self.refs, lambda m: self.warning(None, m, file="bibliography"))
+        return self._bib_html
+
+
+class Builder:
+    def __init__(self, book: Book, refs, out_dir: Path, results=None,
+                 diags: Diagnostics | None = None, search: bool = True,
+                 notebooks_dir: Path | None = None):
+        self.diags = diags if diags is not None else Diagnostics()
+        self.out = Path(out_dir).resolve()
+        self.site = Site(book, refs, self.out, results, self.diags)
+        self.book = book
+        self.refs = refs
+        self.search = search
+        cfg = book.config
+        out_base = Path(getattr(cfg, "output_dir", book.root / "_build"))
+        self.notebooks_dir = Path(notebooks_dir) if notebooks_dir else out_base / "notebooks"
+        self.env = Environment(loader=FileSystemLoader(str(HERE / "templates")),
+                               autoescape=True, trim_blocks=True, lstrip_blocks=True)
+        self.template = self.env.get_template("page.html")
+        self.report = BuildReport()
+        self.state_path = self.out / STATE_FILE
+        self.state = self._load_state()
+        self.version = code_version()
+
+    # -------------------------------------------------------------- state
+    def _load_state(self) -> dict:
+        try:
+            data = json.loads(self.state_path.read_text(encoding="utf-8"))
+            if data.get("version") == STATE_VERSION:
+                return data
+        except (OSError, ValueError):
+            pass
+        return {"version": STATE_VERSION, "pages": {}, "assets": ""}
+
+    # ----------------------------------------------------- site structure
+    def toc_signature(self) -> str:
+        parts = []
+        for s in self.book.ordered():
+            parts.append((s.path, s.number, plain_text(s.title), s.parent, tuple(s.children)))
+        return _sha(repr(parts))
+
+    def header_links(self) -> list[dict]:
+        raw = self.book.config.get("html", "header_links", "") or ""
+        items = [x.strip() for x in re.split(r"[,\n]", raw) if x.strip()]
+        links = []
+        for i in range(0, len(items) - len(items) % 3, 3):
+            label, url, icon = items[i:i + 3]
+            links.append({"label": label, "url": url, "icon": icon})
+        if len(items) % 3:
+            self.diags.warning(None, "[html] header_links: expected triples "
+                                     "'label, url, icon'; the incomplete last one is ignored",
+                               file="config.ini")
+        return links
+
+    def colab_repos(self) -> dict[str, str]:
+        raw = self.book.config.get("colab", "github_repo", "") or ""
+        lines = [x.strip() for x in raw.splitlines() if x.strip()]
+        repos: dict[str, str] = {}
+        for line in lines:
+            parts = [p.strip() for p in line.split(",") if p.strip()]
+            if len(parts) == 2:
+                repos[parts[0]] = parts[1]
+            elif len(parts) == 1:
+                for t in self.site.tabs:
+                    repos.setdefault(t, parts[0] + "#" + t)
+        return repos
+
+    def static_files(self) -> dict[str, Path]:
+        """Book files the site copies into _static (logo, favicon, extra css/js)."""
+        cfg = self.book.config
+        out: dict[str, Path] = {}
+        for key in ("favicon", "html_logo"):
+            v = (cfg.get("html", key, "") or "").strip()
+            if v and not v.startswith("http"):
+                p = self.site.root / v
+                if p.is_file():
+                    out[key] = p
+                else:
+                    self.diags.warning(None, f"[html] {key}: {v} does not exist",
+                                       file="config.ini")
+        for key in ("include_css", "include_js"):
+            v = cfg.get("html", key, "") or ""
+            for i, item in enumerate(x.strip() for x in re.split(r"[,\n]", v) if x.strip()):
+                p = self.site.root / item
+                if p.is_file():
+                    out[f"{key}{i}"] = p
+                else:
+                    self.diags.warning(None, f"[html] {key}: {item} does not exist",
+                                       file="config.ini")
+        return out
+
+    # ------------------------------------------------------------- keys
+    def _result_digest(self, path: str) -> str:
+        res = self.site.results
+        if res is None:
+            return "-"
+        parts = []
+        for tab in self.site.tabs:
+            r = res.get(tab, {}).get(path) if tab in res else None
+            if r is None:
+                parts.append((tab, tab in res))
+                continue
+            nb = getattr(r, "executed_notebook", None)
+            try:
+                st = os.stat(nb) if nb else None
+            except OSError:
+                st = None
+            if st is not None:
+                parts.append((tab, str(nb), st.st_mtime_ns, st.st_size, r.quick))
+            else:
+                parts.append((tab, _sha(json.dumps(r.outputs, sort_keys=True, default=str)),
+                              r.quick))
+        return _sha(repr(parts))
+
+    def _targets_by_section(self) -> dict[str, list]:
+        out: dict[str, list] = {}
+        refs = self.refs
+        if refs is None:
+            return out
+        for t in getattr(refs, "targets", {}).values():
+            out.setdefault(t.section, []).append(t)
+        return out
+
+    def _target_sig(self, label: str):
+        refs = self.refs
+        t = refs.target(label) if refs is not None else None
+        if t is None:
+            return (label, None)
+        return (label, t.kind, t.section, t.number, t.anchor, plain_text(t.title),
+                refs.numref_text(label))
+
+    def page_key(self, sec: Section, site_key: str, own: list, nb: str) -> str:
+        refs = self.refs
+        used = sorted(getattr(refs, "uses", {}).get(sec.path, ())) if refs is not None else []
+        return _sha(site_key, sec.source_hash, sec.path, sec.number,
+                    repr([self._target_sig(x) for x in used]),
+                    repr([(t.label, t.number) for t in own]),
+                    self._result_digest(sec.path), nb)
+
+    # ----------------------------------------------------------- notebooks
+    def notebook_links(self, sec: Section) -> tuple[list[dict], list[dict], list[tuple]]:
+        """Per tab: (download links, colab links, files to copy)."""
+        downloads, colabs, copies = [], [], []
+        repos = self._colab
+        for tab in self.site.tabs:
+            src = self.notebooks_dir / tab / (sec.path + ".ipynb")
+            if not src.is_file():
+                continue
+            rel = f"notebooks/{tab}/{sec.path}.ipynb"
+            copies.append((src, self.out / rel))
+            downloads.append({"tab": tab, "name": tab_name(tab),
+                              "url": rel_prefix(sec.path) + rel,
+                              "title": self.site.strings["download_title"].format(
+                                  tab=tab_name(tab))})
+            repo = repos.get(tab)
+            if repo:
+                base, _, sub = repo.partition("#")
+                nbpath = f"{sub}/{sec.path}" if sub else sec.path
+                colabs.append({"tab": tab, "name": tab_name(tab),
+                               "url": f"https://colab.research.google.com/github/{base}"
+                                      f"/blob/master/{nbpath}.ipynb",
+                               "title": self.site.strings["colab_title"].format(
+                                   tab=tab_name(tab))})
+        return downloads, colabs, copies
+
+    # ------------------------------------------------------------- build
+    def build(self) -> BuildReport:
+        t0 = time.perf_counter()
+        tm = self.report.timings
+        site = self.site
+        book = self.book
+        self._colab = self.colab_repos()
+        self.links = self.header_links()
+        self.extra = self.static_files()
+        statics_sig = _sha(*(f"{k}={p}:{p.stat().st_mtime_ns}" for k, p in
+                             sorted(self.extra.items())))
+        site_key = _sha(self.version, self.toc_signature(), site.tabs, site.lang, site.title,
+                        repr(self.links), repr(sorted(self._colab.items())), statics_sig,
+                        site.bib_page, self.book.index)
+        old_pages: dict = self.state.get("pages", {})
+        own = self._targets_by_section()
+        pages: list[_Page] = []
+        copies: list[tuple[Path, Path]] = []
+        self._nb: dict[str, tuple] = {}
+        for sec in book.ordered():
+            dl, cl, cp = self.notebook_links(sec)
+            self._nb[sec.path] = (dl, cl)
+            copies += cp
+            nb_sig = repr([d["url"] for d in dl]) + repr([c["url"] for c in cl])
+            key = self.page_key(sec, site_key, own.get(sec.path, []), nb_sig)
+            pages.append(_Page(sec.path, sec, key))
+        bib_sig = ""
+        if self.refs is not None and getattr(self.refs, "bib", None) is not None:
+            bib_path = getattr(self.refs, "bib_path", None)
+            bib_sig = _sha(repr(self.refs.cited),
+                           bib_path.stat().st_mtime_ns if bib_path and bib_path.exists() else 0)
+        for p in pages:
+            if p.path == site.bib_page:
+                p.key = _sha(p.key, bib_sig)
+        pages.append(_Page(SEARCH_PAGE, None, _sha(site_key, "search")))
+        if site.bib_page == BIB_PAGE:
+            pages.append(_Page(BIB_PAGE, None, _sha(site_key, "bib", bib_sig)))
+        self.report.pages = len(pages)
+        tm["keys"] = time.perf_counter() - t0
+
+        todo = [p for p in pages if old_pages.get(p.path) != p.key
+                or not (self.out / page_url(p.path)).is_file()]
+        # render bodies (math left as placeholders)
+        t1 = time.perf_counter()
+        files: set[str] = set()
+        images: dict[str, bytes] = {}
+        for p in todo:
+            if p.section is not None:
+                p.result = PageRenderer(site, p.section).render()
+            elif p.path == BIB_PAGE:
+                p.result = PageResult(f"<h1>{esc(site.strings['bibliography'])}</h1>\n"
+                                      + site.bibliography_html())
+            else:
+                p.result = PageResult("")
+            files |= p.result.files
+            for im in p.result.images:
+                images[im.name] = im.data
+        tm["render"] = time.perf_counter() - t1
+
+        # math: one KaTeX run for every new equation
+        t1 = time.perf_counter()
+        self._math(todo)
+        tm["math"] = time.perf_counter() - t1
+
+        # pages
+        t1 = time.perf_counter()
+        self.out.mkdir(parents=True, exist_ok=True)
+        self.sidebars: dict[str, str] = {}
+        new_state = {"version": STATE_VERSION, "pages": {}, "assets": self.state.get("assets")}
+        for p in pages:
+            if p not in todo:
+                new_state["pages"][p.path] = p.key
+        for p in todo:
+            html = self.page_html(p, pages)
+            dest = self.out / page_url(p.path)
+            atomic_write(dest, html)
+            self.report.written.append(dest)
+            new_state["pages"][p.path] = p.key
+        self.report.rendered = len(todo)
+        self.report.rendered_pages = [p.path for p in todo]
+        tm["pages"] = time.perf_counter() - t1
+
+        # files: images of outputs, book images, notebooks, assets
+        t1 = time.perf_counter()
+        for name, data in images.items():
+            dest = self.out / "_images" / name
+            if not dest.exists():
+                atomic_write(dest, data)
+                self.report.written.append(dest)
+        for f in sorted(files):
+            if katex_mod.copy_if_changed(self.site.root / f, self.out / f):
+                self.report.written.append(self.out / f)
+        for src, dst in copies:
+            if katex_mod.copy_if_changed(src, dst):
+                self.report.written.append(dst)
+        assets_key = _sha(self.version, statics_sig, site.tabs, self._katex_dir())
+        if self.state.get("assets") != assets_key or not (
+                self.out / "_static" / "d2lbook.css").is_file():
+            self.write_assets()
+            new_state["assets"] = assets_key
+        tm["files"] = time.perf_counter() - t1
+
+        # search index: a full build with anything new
+        t1 = time.perf_counter()
+        if not self.search:
+            self.report.search = "skipped"
+        elif todo or not (self.out / "pagefind" / "pagefind.js").is_file():
+            self.report.search = run_pagefind(self.out, self.diags)
+        else:
+            self.report.search = "up to date"
+        tm["search"] = time.perf_counter() - t1
+        atomic_write(self.state_path, json.dumps(new_state, ensure_ascii=False, indent=0))
+        self.report.seconds = time.perf_counter() - t0
+        return self.report
+
+    # -------------------------------------------------------------- math
+    def _katex_dir(self) -> str:
+        d = katex_mod.find_katex([self.site.root])
+        return str(d) if d else ""
+
+    def _math(self, todo: list[_Page]) -> None:
+        items = [(tex, disp) for p in todo for tex, disp, _ in p.result.math]
+        if not items:
+            return
+        kdir = self._katex_dir()
+        renderer = katex_mod.KatexRenderer(self.out / KATEX_CACHE, Path(kdir) if kdir else None)
+        try:
+            done = renderer.render_all(items)
+        except katex_mod.KatexUnavailable as e:
+            self.diags.error(None, f"math cannot be rendered: {e}", file="html")
+            done = {katex_mod.key(t, d): {"error": str(e)} for t, d in items}
+        renderer.save()
+        strings = self.site.strings
+        for p in todo:
+            math = p.result.math
+            if not math:
+                continue
+            out = []
+            for tex, disp, loc in math:
+                r = done[katex_mod.key(tex, disp)]
+                if "html" in r:
+                    out.append(r["html"])
+                else:
+                    msg = r.get("error", "unknown error")
+                    self.diags.warning(loc, f"KaTeX cannot render {'$$' if disp else '$'}"
+                                            f"{tex.strip()[:80]}{'$$' if disp else '$'}: {msg}")
+                    cls = "math-error display" if disp else "math-error"
+                    out.append(f'<code class="{cls}" title="{attr(strings["math_error"])}">'
+                               f"{esc(tex)}</code>")
+            p.result.body = MATH_RE.sub(lambda m, o=out: o[int(m.group(1))], p.result.body)
+
+    # ------------------------------------------------------------- pages
+    def sidebar(self, prefix: str) -> str:
+        if prefix in self.sidebars:
+            return self.sidebars[prefix]
+        book = self.book
+
+        def items(paths: list[str], depth: int) -> str:
+            out = []
+            for path in paths:
+                s = book.sections.get(path)
+                if s is None:
+                    continue
+                num = f'<span class="secnum">{number_text(s.number)}.</span> ' if s.number else ""
+                kids = items(s.children, depth + 1) if s.children else ""
+                cls = "has-children" if kids else "leaf"
+                toggle = ('<button type="button" class="toc-toggle" aria-label="+"></button>'
+                          if kids else "")
+                out.append(f'<li class="{cls}" data-path="{attr(path)}">{toggle}'
+                           f'<a href="{attr(prefix + page_url(path))}" '
+                           f'data-path="{attr(path)}">{num}'
+                           f'{esc(plain_text(s.title) or path)}</a>{kids}</li>\n')
+            return f'<ul class="toc-l{depth}">\n{"".join(out)}</ul>' if out else ""
+
+        root = book.sections.get(book.index)
+        html = items(root.children, 1) if root else ""
+        self.sidebars[prefix] = html
+        return html
+
+    def page_html(self, p: _Page, pages: list[_Page]) -> str:
+        site = self.site
+        book = self.book
+        s = site.strings
+        sec = p.section
+        prefix = rel_prefix(p.path)
+        sidebar = self.sidebar(prefix)
+        crumbs = []
+        prev = nxt = None
+        downloads, colabs = [], []
+        if sec is not None:
+            sidebar = sidebar.replace(f'<a href="{attr(prefix + page_url(sec.path))}" '
+                                      f'data-path="{attr(sec.path)}">',
+                                      f'<a href="{attr(prefix + page_url(sec.path))}" '
+                                      f'data-path="{attr(sec.path)}" class="current" '
+                                      f'aria-current="page">', 1)
+            anc = sec.parent
+            chain = []
+            while anc is not None and anc in book.sections:
+                chain.append(anc)
+                anc = book.sections[anc].parent
+            for a in chain:
+                sidebar = sidebar.replace(f'<li class="has-children" data-path="{attr(a)}">',
+                                          f'<li class="has-children open" data-path="{attr(a)}">',
+                                          1)
+            sidebar = sidebar.replace(f'<li class="has-children" data-path="{attr(sec.path)}">',
+                                      f'<li class="has-children open" '
+                                      f'data-path="{attr(sec.path)}">', 1)
+            for a in reversed(chain):
+                if a == book.index:
+                    continue
+                crumbs.append({"url": prefix + page_url(a), "text": self.title_text(a)})
+            order = book.ordered()
+            i = next(k for k, x in enumerate(order) if x.path == sec.path)
+            if i > 0:
+                prev = {"url": prefix + page_url(order[i - 1].path),
+                        "text": self.title_text(order[i - 1].path)}
+            if i + 1 < len(order):
+                nxt = {"url": prefix + page_url(order[i + 1].path),
+                       "text": self.title_text(order[i + 1].path)}
+            downloads, colabs = self._nb.get(sec.path, ([], []))
+            title = self.title_text(sec.path)
+        elif p.path == SEARCH_PAGE:
+            title = s["search"]
+        else:
+            title = s["bibliography"]
+        extra_css = [prefix + "_static/" + f.name for k, f in sorted(self.extra.items())
+                     if k.startswith("include_css")]
+        extra_js = [prefix + "_static/" + f.name for k, f in sorted(self.extra.items())
+                    if k.startswith("include_js")]
+        logo = self.extra.get("html_logo")
+        favicon = self.extra.get("favicon")
+        is_home = sec is not None and sec.path == book.index
+        html = self.template.render(
+            lang=site.lang, s=s, site_title=site.title, title=title, prefix=prefix,
+            tabs=[{"id": t, "name": tab_name(t)} for t in site.tabs],
+            default_tab=site.tabs[0], tab_css=self.tab_css(),
+            header_links=self.links, sidebar=sidebar, crumbs=crumbs, prev=prev, next=nxt,
+            content=p.result.body if p.result else "", quick=p.result.quick if p.result else False,
+            downloads=downloads, colabs=colabs, is_search=p.path == SEARCH_PAGE,
+            is_home=is_home, index_url=prefix + "index.html",
+            logo=prefix + "_static/" + logo.name if logo else None,
+            favicon=prefix + "_static/" + (favicon.name if favicon else "favicon.svg"),
+            extra_css=extra_css, extra_js=extra_js, indexed=sec is not None,
+            page_title_meta=title,
+        )
+        return html
+
+    def title_text(self, path: str) -> str:
+        sec = self.book.sections[path]
+        t = plain_text(sec.title) or path
+        return f"{number_text(sec.number)}. {t}" if sec.number else t
+
+    def tab_css(self) -> str:
+        rules = []
+        for t in self.site.tabs:
+            a = attr(t)
+            rules.append(
+                f'html[data-tab="{a}"] .tab-pane[data-tabs~="{a}"]{{display:block}}'
+                f'html[data-tab="{a}"] .tab-inline[data-tabs~="{a}"]{{display:inline-flex}}'
+                f'html[data-tab="{a}"] .tab-button[data-tab="{a}"]'
+                f'{{color:var(--tab-active-fg);border-bottom-color:var(--accent)}}')
+        return "".join(rules)
+
+    # ------------------------------------------------------------ assets
+    def write_assets(self) -> None:
+        static = self.out / "_static"
+        static.mkdir(parents=True, exist_ok=True)
+        for f in (HERE / "static").iterdir():
+            if f.is_file():
+                if katex_mod.copy_if_changed(f, static / f.name):
+                    self.report.written.append(static / f.name)
+        atomic_write(static / "pygments.css", pygments_css())
+        kdir = self._katex_dir()
+        if kdir:
+            katex_mod.KatexRenderer(None, Path(kdir)).copy_assets(static / "katex")
+        for f in self.extra.values():
+            katex_mod.copy_if_changed(f, static / f.name)
+        for res in getattr(self.book.config, "resources", []) or []:
+            src = self.site.root / res
+            if src.is_dir():
+                for f in src.rglob("*"):
+                    if f.is_file():
+                        katex_mod.copy_if_changed(f, self.out / f.relative_to(self.site.root))
+
+
+def run_pagefind(site_dir: Path, diags: Diagnostics) -> str:
+    """Index the site with Pagefind (the extended build segments Chinese text)."""
+    try:
+        from pagefind_bin_extended import get_executable
+        exe = str(get_executable())
+    except (ImportError, FileNotFoundError):
+        exe = shutil.which("pagefind_extended") or shutil.which("pagefind")
+    if not exe:
+        diags.warning(None, "search index not built: install the Python package "
+                            "'pagefind[extended]'", file="html")
+        return "pagefind missing"
+    proc = subprocess.run([exe, "--site", str(site_dir), "--output-subdir", "pagefind"],
+                          capture_output=True, text=True, check=False)
+    if proc.returncode != 0:
+        diags.warning(None, "search index failed: " + (proc.stderr or proc.stdout)[-1000:],
+                      file="html")
+        return "failed"
+    return "built"
+
+
+def build_html(book: Book, refs, out_dir: Path | str, results=None,
+               diags: Diagnostics | None = None, changed=None, search: bool | None = None,
+               notebooks_dir: Path | None = None) -> BuildReport:
+    """Write the website for ``book`` into ``out_dir``.
+
+    ``results``: ``{tab: {section path: SectionResult}}`` from the eval step, or None.
+    ``changed``: the section paths the caller knows changed (a live preview); only a hint:
+    every page is checked by its key. When given, the search index is not rebuilt unless
+    ``search`` is True. Returns a :class:`BuildReport` (``.written`` lists written files).
+    """
+    if search is None:
+        search = changed is None
+    b = Builder(book, refs, Path(out_dir), results=results, diags=diags, search=search,
+                notebooks_dir=notebooks_dir)
+    return b.build()
+
+
+__all__ = ["build_html", "BuildReport", "run_pagefind"]
