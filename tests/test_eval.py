@@ -324,6 +324,30 @@ def test_kill_9_then_rerun(small, tmp_path):
     assert texts(root) == EXPECTED
 
 
+def test_gpus_are_assigned_through_cuda_visible_devices(tmp_path, monkeypatch, capsys):
+    """With two (fake) GPUs: a JAX notebook gets one, a CPU-only PyTorch notebook none."""
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    smi = bin_dir / "nvidia-smi"
+    smi.write_text("#!/bin/sh\necho 'GPU 0: Fake (UUID: GPU-a)'\necho 'GPU 1: Fake (UUID: GPU-b)'\n")
+    smi.chmod(0o755)
+    monkeypatch.setenv("PATH", f"{bin_dir}{os.pathsep}{os.environ['PATH']}")
+    monkeypatch.delenv("CUDA_VISIBLE_DEVICES", raising=False)
+    root = tmp_path / "book"
+    (root / "chapter_g").mkdir(parents=True)
+    (root / "config.ini").write_text("[project]\nname = g\nlang = en\n[build]\ntabs = pytorch, jax\n")
+    (root / "index.md").write_text("# G\n\n```toc\n:maxdepth: 2\n\nchapter_g/env\n```\n")
+    (root / "chapter_g" / "env.md").write_text(
+        "# Env\n\n```{.python .input}\n%%tab all\nimport os\n"
+        "print(repr(os.environ.get('CUDA_VISIBLE_DEVICES')),"
+        " os.environ['XLA_PYTHON_CLIENT_PREALLOCATE'])\n```\n")
+    rc, report = evaluate(root, tmp_path / "cache", "-j", "2")
+    assert rc == 0
+    assert "run     jax/chapter_g/env on GPU 0" in capsys.readouterr().err
+    assert texts(root, "jax") == {"chapter_g/env": {0: ["'0' false\n"]}}
+    assert texts(root, "pytorch") == {"chapter_g/env": {0: ["'' false\n"]}}
+
+
 # ---------------------------------------------------------------------- failing book
 
 

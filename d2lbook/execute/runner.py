@@ -29,6 +29,7 @@ threads at once (the scheduler does).
 from __future__ import annotations
 
 import asyncio
+import atexit
 import copy
 import os
 import re
@@ -217,6 +218,7 @@ async def _run_once(nb, python, cwd, env, cell_timeout, notebook_timeout, startu
             result.status = "dead" if not await _alive(km) else "error"
             result.message = f"{type(e).__name__}: {e}"
     finally:
+        atexit.unregister(client._cleanup_kernel)  # nbclient's; we shut the kernel down here
         result.run_time = time.monotonic() - t0
         mem.sample()
         watcher.cancel()
@@ -280,6 +282,7 @@ def run_notebook(
 
     ``should_retry()`` (optional) is asked before a dead kernel is retried.
     """
+    python = os.path.abspath(python)  # the kernel starts in cwd; keep venv symlinks
     attempts = 0
     while True:
         attempts += 1

@@ -183,11 +183,19 @@ def matches(section: str, patterns: list[str]) -> bool:
 
 
 _ALL_GPUS = re.compile(r"try_all_gpus|num_gpus\(\)|device_count\(|jax\.devices\(|pmap\(")
-_ONE_GPU = re.compile(r"gpu|cuda", re.IGNORECASE)
+_ONE_GPU = re.compile(
+    r"try_gpu|\bgpu\(|num_gpus\s*=\s*[1-9]|\.cuda\b|torch\.cuda|['\"]cuda(:\d+)?['\"]"
+    r"|\bTrainer\(")  # the library's Trainer moves work to the best device
 
 
 def gpu_need(tab: str, nb) -> int:
-    """Detected GPU need of a notebook: -1 means all GPUs, otherwise a count."""
+    """Detected GPU need of a notebook: -1 means all GPUs, otherwise a count.
+
+    All GPUs for code that asks for every device (``try_all_gpus``, ``num_gpus()``,
+    ``jax.devices(``, ``pmap(``); one for code that names a GPU or trains with the
+    library's ``Trainer`` and for any code of tabs whose framework puts everything
+    on the default accelerator (JAX, TensorFlow, MXNet, Paddle); else none.
+    """
     code = "\n".join(c.source for c in nb.cells if c.cell_type == "code")
     if _ALL_GPUS.search(code):
         return -1
@@ -262,7 +270,10 @@ def plan(book, opts: Options, cache: cachemod.Cache) -> tuple[list[Job], list[Jo
     order = 0
     for tab in tabs:
         python = interpreter(config, tab)
-        env_hash = cachemod.env_fingerprint(python, cache.root)["hash"]
+        try:
+            env_hash = cachemod.env_fingerprint(python, cache.root)["hash"]
+        except (OSError, RuntimeError) as e:
+            raise ValueError(f"config.ini: [eval] interpreter of tab {tab!r}: {e}") from e
         lib_file, pythonpath = library_path(config, tab)
         for section in book.ordered():
             if not matches(section.path, opts.only):
