@@ -53,10 +53,6 @@ def texts(root: Path, tab: str = "pytorch") -> dict[str, dict[int, list[str]]]:
     return out
 
 
-def build_lib(root: Path) -> None:
-    assert main(["build", "lib", "--book", str(root)]) == 0
-
-
 def edit(path: Path, old: str, new: str) -> str:
     text = path.read_text()
     assert old in text
@@ -77,7 +73,6 @@ def small(tmp_path_factory):
     base = tmp_path_factory.mktemp("eval")
     root = base / "book"
     shutil.copytree(BOOKS / "eval_small", root)
-    build_lib(root)
     cache = base / "cache"
     rc, report = evaluate(root, cache, "-j", "2")
     assert rc == 0
@@ -232,8 +227,7 @@ def test_saved_function_edit_reruns_dependents(small):
     md = root / "chapter_a" / "one.md"
     old = edit(md, "return 2\n", "return 3\n")  # factor(), which scale() calls
     try:
-        build_lib(root)
-        rc, report = evaluate(root, cache)
+        rc, report = evaluate(root, cache)  # rebuilds the library first
         assert rc == 0
         # two uses d2l.scale, which uses factor; three uses only d2l.shift
         assert statuses(report) == {
@@ -242,7 +236,6 @@ def test_saved_function_edit_reruns_dependents(small):
         assert texts(root)["chapter_a/one"][1] == ["63\n"]
     finally:
         md.write_text(old)
-        build_lib(root)
     rc, report = evaluate(root, cache)
     assert set(statuses(report).values()) == {"cached"}
 

@@ -45,6 +45,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                    help="per-notebook timeout in seconds (default: [eval] notebook_timeout)")
     g.add_argument("--force", action="store_true",
                    help="execute even the notebooks that have a cached result")
+    g.add_argument("--no-lib", action="store_true",
+                   help="do not bring the library files up to date with the book first")
 
 
 def options(args: argparse.Namespace, book) -> scheduler.Options:
@@ -63,8 +65,32 @@ def options(args: argparse.Namespace, book) -> scheduler.Options:
     )
 
 
+def update_library(book) -> bool:
+    """Write the library files from the book's ``#@save`` cells when they differ
+    (what ``d2lbook build lib`` does), so notebooks import the book's current code."""
+    from d2lbook.errors import Diagnostics
+    from d2lbook.outputs.library import build_library, write_library
+
+    diags = Diagnostics()
+    files = build_library(book, diags)
+    if diags.errors:
+        diags.report()
+        return False
+    for path in write_library(files):
+        print(f"wrote {path}", file=sys.stderr)
+    return True
+
+
 def run(args: argparse.Namespace, book) -> int:
-    """Execute the book's notebooks; print failures, the table, and return the exit status."""
+    """Execute the book's notebooks; print failures, the table, and return the exit status.
+
+    Unless ``--no-lib``, the library files are first brought up to date with the
+    book, so that an edited ``#@save`` definition takes effect (and re-runs the
+    notebooks that depend on it).
+    """
+    if not getattr(args, "no_lib", False) and not update_library(book):
+        print("eval: the library cannot be built; nothing executed", file=sys.stderr)
+        return 1
     try:
         opts = options(args, book)
         outcomes, report = scheduler.execute(book, opts)
