@@ -97,6 +97,9 @@ def run(args: argparse.Namespace, book) -> int:
     except (ValueError, FileNotFoundError, RuntimeError) as e:
         print(f"error: {e}", file=sys.stderr)
         return 1
+    except KeyboardInterrupt:
+        print("eval: interrupted; finished notebooks are cached", file=sys.stderr)
+        return 130
     failed = [o for o in outcomes if o.failed]
     print(scheduler.format_table(report))
     print(f"report: {scheduler.eval_dir(book.config) / 'report.json'}")
