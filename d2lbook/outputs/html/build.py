@@ -477,31 +477,41 @@ class Builder:
             p.result.body = MATH_RE.sub(lambda m, o=out: o[int(m.group(1))], p.result.body)
 
     # ------------------------------------------------------------- pages
-    def sidebar(self, prefix: str) -> str:
-        if prefix in self.sidebars:
-            return self.sidebars[prefix]
+    def sidebar(self, prefix: str, current: str | None) -> str:
+        """The table of contents: every chapter, and the sections of the chapters on the
+        way to ``current`` (the others open on their own pages), which keeps pages small."""
         book = self.book
+        chain: list[str] = []
+        p = current
+        while p is not None and p in book.sections:
+            chain.append(p)
+            p = book.sections[p].parent
+        top = chain[-2] if len(chain) >= 2 else None  # the top-level entry holding current
+        ck = (prefix, top)
+        if ck not in self.sidebars:
+            open_set = set(chain)
 
-        def items(paths: list[str], depth: int) -> str:
-            out = []
-            for path in paths:
-                s = book.sections.get(path)
-                if s is None:
-                    continue
-                num = f'<span class="secnum">{number_text(s.number)}.</span> ' if s.number else ""
-                kids = items(s.children, depth + 1) if s.children else ""
-                cls = "has-children" if kids else "leaf"
-                toggle = ('<button type="button" class="toc-toggle" aria-label="+"></button>'
-                          if kids else "")
-                out.append(f'<li class="{cls}" data-path="{attr(path)}">{toggle}'
-                           f'<a href="{attr(prefix + page_url(path))}" '
-                           f'data-path="{attr(path)}">{num}'
-                           f'{esc(plain_text(s.title) or path)}</a>{kids}</li>\n')
-            return f'<ul class="toc-l{depth}">\n{"".join(out)}</ul>' if out else ""
+            def items(paths: list[str], depth: int) -> str:
+                out = []
+                for path in paths:
+                    s = book.sections.get(path)
+                    if s is None:
+                        continue
+                    num = (f'<span class="secnum">{number_text(s.number)}.</span> '
+                           if s.number else "")
+                    kids = (items(s.children, depth + 1)
+                            if s.children and path in open_set else "")
+                    cls = "open" if kids else "closed" if s.children else "leaf"
+                    out.append(f'<li class="{cls}"><a href="{attr(prefix + page_url(path))}">'
+                               f'{num}{esc(plain_text(s.title) or path)}</a>{kids}</li>\n')
+                return f'<ul class="toc-l{depth}">\n{"".join(out)}</ul>' if out else ""
 
-        root = book.sections.get(book.index)
-        html = items(root.children, 1) if root else ""
-        self.sidebars[prefix] = html
+            root = book.sections.get(book.index)
+            self.sidebars[ck] = items(root.children, 1) if root else ""
+        html = self.sidebars[ck]
+        if current is not None:
+            link = f'<a href="{attr(prefix + page_url(current))}">'
+            html = html.replace(link, link[:-1] + ' class="current" aria-current="page">', 1)
         return html
 
     def page_html(self, p: _Page, pages: list[_Page]) -> str:
@@ -510,28 +520,16 @@ class Builder:
         s = site.strings
         sec = p.section
         prefix = rel_prefix(p.path)
-        sidebar = self.sidebar(prefix)
+        sidebar = self.sidebar(prefix, sec.path if sec is not None else None)
         crumbs = []
         prev = nxt = None
         downloads, colabs = [], []
         if sec is not None:
-            sidebar = sidebar.replace(f'<a href="{attr(prefix + page_url(sec.path))}" '
-                                      f'data-path="{attr(sec.path)}">',
-                                      f'<a href="{attr(prefix + page_url(sec.path))}" '
-                                      f'data-path="{attr(sec.path)}" class="current" '
-                                      f'aria-current="page">', 1)
             anc = sec.parent
             chain = []
             while anc is not None and anc in book.sections:
                 chain.append(anc)
                 anc = book.sections[anc].parent
-            for a in chain:
-                sidebar = sidebar.replace(f'<li class="has-children" data-path="{attr(a)}">',
-                                          f'<li class="has-children open" data-path="{attr(a)}">',
-                                          1)
-            sidebar = sidebar.replace(f'<li class="has-children" data-path="{attr(sec.path)}">',
-                                      f'<li class="has-children open" '
-                                      f'data-path="{attr(sec.path)}">', 1)
             for a in reversed(chain):
                 if a == book.index:
                     continue
@@ -621,7 +619,8 @@ def run_pagefind(site_dir: Path, diags: Diagnostics) -> str:
         diags.warning(None, "search index not built: install the Python package "
                             "'pagefind[extended]'", file="html")
         return "pagefind missing"
-    proc = subprocess.run([exe, "--site", str(site_dir), "--output-subdir", "pagefind"],
+    proc = subprocess.run([exe, "--site", str(site_dir), "--output-subdir", "pagefind",
+                           "--keep-index-url", "--quiet"],
                           capture_output=True, text=True, check=False)
     if proc.returncode != 0:
         diags.warning(None, "search index failed: " + (proc.stderr or proc.stdout)[-1000:],

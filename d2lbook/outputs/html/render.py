@@ -65,6 +65,8 @@ def attr(s: str) -> str:
 
 
 CJK_RE = re.compile(r"[\u2e80-\u9fff\uf900-\ufaff\uff00-\uffef\u3000-\u303f]")
+HIDE_MARK_RE = re.compile(r"^[ \t]*#[ \t]*(@hide(_code|_output|_all)?|hide code|hide outputs?)"
+                          r"[ \t]*\n?", re.I | re.M)
 URL_SCHEME_RE = re.compile(r"^[a-zA-Z][a-zA-Z0-9+.-]*:|^//")
 BIB_ID = "bib-"
 
@@ -116,7 +118,11 @@ class PageRenderer:
     def url_to(self, path: str, anchor: str = "") -> str:
         if path == self.section.path:
             return "#" + anchor if anchor else page_url(posixpath.basename(path))
-        url = self.prefix + page_url(path)
+        tdir, _, name = path.rpartition("/")
+        if tdir == self.dir:
+            url = page_url(name)
+        else:
+            url = posixpath.relpath(page_url(path), self.dir or ".")
         return url + ("#" + anchor if anchor else "")
 
     def warn(self, loc: Loc | None, msg: str) -> None:
@@ -409,6 +415,8 @@ class PageRenderer:
         parts = []
         if not cell.hide_code:
             src = self.cell_source(cell, tabs[0])
+            if "hide" in src or "Hide" in src:
+                src = HIDE_MARK_RE.sub("", src)
             parts.append(self.code(src, cell.lang or "python"))
         if not cell.hide_output:
             per_tab = [(t, self.cell_outputs(cell, t)) for t in tabs]

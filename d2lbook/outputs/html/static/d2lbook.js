@@ -104,8 +104,6 @@
     } else if (el.classList.contains("menu-button")) {
       var open = document.body.classList.toggle("sidebar-open");
       el.setAttribute("aria-expanded", open ? "true" : "false");
-    } else if (el.classList.contains("toc-toggle")) {
-      el.parentNode.classList.toggle("open");
     }
   });
 
