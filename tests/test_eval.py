@@ -24,8 +24,9 @@ import pytest
 
 from d2lbook.cli import main
 from d2lbook.execute import cache as cachemod
-from d2lbook.execute import deps, load_results
+from d2lbook.execute import deps, fill_outputs, load_results
 from d2lbook.execute.scheduler import GPUPool, matches
+from d2lbook.outputs.notebooks import section_notebook
 from d2lbook.source.parse import load_book
 
 BOOKS = Path(__file__).parent / "books"
@@ -183,6 +184,11 @@ def test_first_run_and_results_api(small):
     assert r.quick is False
     assert r.executed_notebook == root / "_build" / "eval" / "pytorch" / "chapter_a/two.ipynb"
     assert r.outputs[1][0]["output_type"] == "error"  # the #@expect_error cell
+    book = load_book(root)
+    nb = fill_outputs(section_notebook(book, book.sections["chapter_a/two"], "pytorch"), r)
+    assert [c.outputs[0].get("text") for c in nb.cells if c.cell_type == "code"] == [
+        "10\n", None, "full\n"]
+    assert report["tabs"]["pytorch"]["version"] == sys.version.split()[0]
 
 
 def test_second_run_executes_nothing(small):

@@ -28,6 +28,11 @@ the dicts are nbformat 4 outputs: ``stream``, ``execute_result``,
 ``executed_notebook`` (the ``.ipynb`` path), ``run_time`` (seconds) and
 ``peak_rss`` (bytes).
 
+To put the outputs into a notebook of the same section and tab (as made by
+:func:`d2lbook.outputs.notebooks.section_notebook`), use
+``fill_outputs(nb, result)``: code cells are matched by their
+``metadata["d2lbook"]["cell"]`` index.
+
 A result is returned only when it matches the book as it is now: same code
 cells for that tab and the same library code that the notebook depends on
 (:mod:`d2lbook.execute.deps`). Otherwise it is *stale* and left out (``allow_stale=True`` keeps it).
@@ -44,7 +49,7 @@ import nbformat
 
 from d2lbook.execute.cache import code_signature
 
-__all__ = ["SectionResult", "load_results", "load_result", "results_dir"]
+__all__ = ["SectionResult", "fill_outputs", "load_results", "load_result", "results_dir"]
 
 
 @dataclass
@@ -121,3 +126,18 @@ def load_results(book, tab: str, *, allow_stale: bool = False) -> dict[str, Sect
         if r is not None:
             out[section.path] = r
     return out
+
+
+def fill_outputs(nb, result: SectionResult | None):
+    """Put ``result``'s outputs and execution counts into the code cells of notebook ``nb``
+    (in place, matched by ``metadata["d2lbook"]["cell"]``); returns ``nb``."""
+    if result is None:
+        return nb
+    for cell in nb.cells:
+        if cell.get("cell_type") != "code":
+            continue
+        index = cell.get("metadata", {}).get("d2lbook", {}).get("cell")
+        if index in result.outputs:
+            cell["outputs"] = [nbformat.from_dict(o) for o in result.outputs[index]]
+            cell["execution_count"] = result.execution_counts.get(index)
+    return nb

@@ -80,6 +80,7 @@ class Job:
     library: dict[str, str]
     gpus: int = 0
     order: int = 0  # reading order, for stable scheduling and reports
+    env: dict = field(default_factory=dict)  # python, version, env_hash of the tab
 
     @property
     def name(self) -> str:
@@ -271,7 +272,10 @@ def plan(book, opts: Options, cache: cachemod.Cache) -> tuple[list[Job], list[Jo
     for tab in tabs:
         python = interpreter(config, tab)
         try:
-            env_hash = cachemod.env_fingerprint(python, cache.root)["hash"]
+            fingerprint = cachemod.env_fingerprint(python, cache.root)
+            env_hash = fingerprint["hash"]
+            env_info = {"python": python, "version": fingerprint["python"].split()[0],
+                        "env_hash": env_hash}
         except (OSError, RuntimeError) as e:
             raise ValueError(f"config.ini: [eval] interpreter of tab {tab!r}: {e}") from e
         lib_file, pythonpath = library_path(config, tab)
@@ -301,6 +305,7 @@ def plan(book, opts: Options, cache: cachemod.Cache) -> tuple[list[Job], list[Jo
                 library=lib,
                 gpus=int(need),
                 order=order,
+                env=env_info,
             )
             (jobs if has_code(nb) else empty).append(job)
     return jobs, empty
@@ -566,7 +571,7 @@ def make_report(outcomes: list[Outcome], opts: Options, wall: float) -> dict:
         })
         t = tabs.setdefault(o.job.tab, {
             "notebooks": 0, "executed": 0, "cached": 0, "failed": 0, "skipped": 0,
-            "run_time": 0.0, "peak_rss": 0,
+            "run_time": 0.0, "peak_rss": 0, **o.job.env,
         })
         t["notebooks"] += 1
         if o.status == "cached":
