@@ -30,6 +30,9 @@ from d2lbook.outputs.notebooks import section_notebook
 from d2lbook.source.parse import load_book
 
 BOOKS = Path(__file__).parent / "books"
+# with pytest-xdist --dist loadgroup, tests sharing a book fixture run in one worker
+SMALL = pytest.mark.xdist_group("eval_small")
+FAIL = pytest.mark.xdist_group("eval_fail")
 REPO = Path(__file__).resolve().parent.parent
 
 
@@ -174,6 +177,7 @@ def test_gpu_pool_never_oversubscribes():
 # ------------------------------------------------------------------------- small book
 
 
+@SMALL
 def test_first_run_and_results_api(small):
     root, _, report = small
     assert statuses(report) == {p: "ok" for p in EXPECTED}
@@ -191,6 +195,7 @@ def test_first_run_and_results_api(small):
     assert report["tabs"]["pytorch"]["version"] == sys.version.split()[0]
 
 
+@SMALL
 def test_second_run_executes_nothing(small):
     root, cache, _ = small
     rc, report = evaluate(root, cache)
@@ -198,6 +203,7 @@ def test_second_run_executes_nothing(small):
     assert set(statuses(report).values()) == {"cached"}
 
 
+@SMALL
 def test_prose_edit_executes_nothing(small):
     root, cache, _ = small
     md = root / "chapter_a" / "two.md"
@@ -213,6 +219,7 @@ def test_prose_edit_executes_nothing(small):
         md.write_text(old)
 
 
+@SMALL
 def test_code_edit_reruns_that_notebook_only(small):
     root, cache, _ = small
     md = root / "chapter_a" / "three.md"
@@ -228,6 +235,7 @@ def test_code_edit_reruns_that_notebook_only(small):
         md.write_text(old)
 
 
+@SMALL
 def test_saved_function_edit_reruns_dependents(small):
     root, cache, _ = small
     md = root / "chapter_a" / "one.md"
@@ -246,6 +254,7 @@ def test_saved_function_edit_reruns_dependents(small):
     assert set(statuses(report).values()) == {"cached"}
 
 
+@SMALL
 def test_declared_data_file_edit_reruns(small):
     root, cache, _ = small
     data = root / "chapter_a" / "data.txt"
@@ -263,6 +272,7 @@ def test_declared_data_file_edit_reruns(small):
     assert texts(root) == EXPECTED
 
 
+@SMALL
 def test_parallel_results_equal_serial(small, tmp_path):
     root, _, _ = small
     rc, report = evaluate(root, tmp_path / "serial-cache", "-j", "1")
@@ -271,6 +281,7 @@ def test_parallel_results_equal_serial(small, tmp_path):
     assert texts(root) == EXPECTED
 
 
+@SMALL
 def test_quick_mode_is_marked(small):
     root, cache, _ = small
     rc, report = evaluate(root, cache, "--quick", "--only", "chapter_a/two")
@@ -284,6 +295,7 @@ def test_quick_mode_is_marked(small):
     assert texts(root) == EXPECTED
 
 
+@SMALL
 def test_kill_9_then_rerun(small, tmp_path):
     root, _, _ = small
     cache = tmp_path / "cache"
@@ -323,6 +335,7 @@ def test_kill_9_then_rerun(small, tmp_path):
     assert texts(root) == EXPECTED
 
 
+@FAIL
 def test_gpus_are_assigned_through_cuda_visible_devices(tmp_path, monkeypatch, capsys):
     """With two (fake) GPUs: a JAX notebook gets one, a CPU-only PyTorch notebook none."""
     bin_dir = tmp_path / "bin"
@@ -357,6 +370,7 @@ def failing(tmp_path):
     return root, tmp_path / "cache"
 
 
+@FAIL
 def test_failures_name_the_md_line_tab_and_traceback(failing, capsys):
     root, cache = failing
     rc, report = evaluate(root, cache, "-j", "2", "--keep-going")
@@ -377,6 +391,7 @@ def test_failures_name_the_md_line_tab_and_traceback(failing, capsys):
     assert load_results(load_book(root), "pytorch") == {}
 
 
+@FAIL
 def test_first_failure_stops_the_build(failing, capsys):
     root, cache = failing
     rc, report = evaluate(root, cache, "-j", "1", "--only", "chapter_f/bad",
@@ -387,6 +402,7 @@ def test_first_failure_stops_the_build(failing, capsys):
     assert "--keep-going" in err
 
 
+@FAIL
 def test_notebook_timeout(failing, capsys):
     root, cache = failing
     rc, report = evaluate(root, cache, "--only", "chapter_f/slow", "--timeout", "0",
