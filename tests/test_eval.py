@@ -402,6 +402,13 @@ def test_first_failure_stops_the_build(failing, capsys):
     assert "--keep-going" in err
 
 
+def test_only_pattern_that_matches_nothing_is_an_error(failing, capsys):
+    root, cache = failing
+    assert main(["build", "eval", "--book", str(root), "--cache-dir", str(cache),
+                 "--only", "chapter_z/*"]) == 1
+    assert "no section matches" in capsys.readouterr().err
+
+
 @FAIL
 def test_notebook_timeout(failing, capsys):
     root, cache = failing

@@ -39,6 +39,7 @@ import subprocess
 import sys
 import threading
 import time
+import traceback
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -116,6 +117,7 @@ class Outcome:
             "notebook-timeout": "notebook timed out",
             "dead": "kernel died",
             "startup": "kernel did not start",
+            "internal": "could not be run",
         }.get(self.status, self.status)
         text = f"{where}: error: [{self.job.tab}] {kind}"
         if self.message:
@@ -403,7 +405,23 @@ def eval_dir(config) -> Path:
 
 
 def write_notebook(path: Path, nb) -> None:
-    cachemod.atomic_write(path, nbformat.writes(nb))
+    """Write ``nb`` atomically, leaving the file alone when it already holds the same text."""
+    text = nbformat.writes(nb)
+    try:
+        if path.read_text(encoding="utf-8") == text:
+            return
+    except (OSError, UnicodeDecodeError):
+        pass
+    cachemod.atomic_write(path, text)
+
+
+def write_result(outdir: Path, job: Job, entry: cachemod.Entry) -> None:
+    """The executed notebook of ``job`` in the eval folder; drop an old failed copy."""
+    write_notebook(outdir / job.tab / (job.section + ".ipynb"), graft(job.nb, entry, job))
+    try:
+        (outdir / "failed" / job.tab / (job.section + ".ipynb")).unlink()
+    except FileNotFoundError:
+        pass
 
 
 # ---------------------------------------------------------------------------- running
@@ -446,15 +464,19 @@ def _run_job(job, opts, cache, pool, progress, stop, threads, cell_timeout, nb_t
         env = kernel_env(
             pythonpath=job.pythonpath, quick=opts.quick, cuda_devices=gpus, threads=threads
         )
-        result = run_notebook(
-            job.nb,
-            python=job.python,
-            cwd=job.cwd,
-            env=env,
-            cell_timeout=cell_timeout,
-            notebook_timeout=nb_timeout,
-            should_retry=lambda: not stop.is_set(),
-        )
+        try:
+            result = run_notebook(
+                job.nb,
+                python=job.python,
+                cwd=job.cwd,
+                env=env,
+                cell_timeout=cell_timeout,
+                notebook_timeout=nb_timeout,
+                should_retry=lambda: not stop.is_set(),
+            )
+        except Exception as e:  # a bug or an environment problem, not the notebook's fault
+            result = RunResult("internal", job.nb, message=f"{type(e).__name__}: {e}",
+                               traceback=traceback.format_exc())
     finally:
         pool.release(gpus)
     o = Outcome(
@@ -471,7 +493,7 @@ def _run_job(job, opts, cache, pool, progress, stop, threads, cell_timeout, nb_t
         entry = entry_of(job, result, opts.quick)
         cache.put(entry)
         cache.record_timing(job.name, result.run_time)
-        write_notebook(outdir / job.tab / (job.section + ".ipynb"), graft(job.nb, entry, job))
+        write_result(outdir, job, entry)
     else:
         if result.cell is not None:
             meta = result.nb.cells[result.cell].metadata.get("d2lbook", {})
@@ -491,7 +513,9 @@ def execute(book, opts: Options) -> tuple[list[Outcome], dict]:
     config = book.config
     cache = cachemod.Cache(opts.cache_dir)
     cache.sweep_temporaries()
-    jobs, _empty = plan(book, opts, cache)
+    jobs, empty = plan(book, opts, cache)
+    if opts.only and not jobs and not empty:
+        raise ValueError(f"--only {' '.join(opts.only)}: no section matches")
     cell_timeout = opts.cell_timeout
     if cell_timeout is None:
         cell_timeout = _float_option(config, "timeout", DEFAULT_CELL_TIMEOUT)
@@ -507,7 +531,7 @@ def execute(book, opts: Options) -> tuple[list[Outcome], dict]:
         if entry is None:
             pending.append(job)
             continue
-        write_notebook(outdir / job.tab / (job.section + ".ipynb"), graft(job.nb, entry, job))
+        write_result(outdir, job, entry)
         outcomes[job.name] = Outcome(
             job, "cached", run_time=entry.run_time, peak_rss=entry.peak_rss, quick=entry.quick
         )
