@@ -73,16 +73,13 @@ def basic_results() -> dict:
     code_jax = {1: [], 4: [stream("(12,)\n")], 6: [],
                 7: [stream("hello from every framework\n")]}
     code_tf = {2: [], 7: [stream("hello from every framework\n")]}
-    hb = {0: []}
+    hb = "chapter_search/hummingbird"
     return {
         "pytorch": {CODE: result(CODE, "pytorch", code_pt, quick=True),
-                    "chapter_search/hummingbird": result("chapter_search/hummingbird",
-                                                         "pytorch", hb)},
-        "jax": {CODE: result(CODE, "jax", code_jax),
-                "chapter_search/hummingbird": result("chapter_search/hummingbird", "jax", hb)},
+                    hb: result(hb, "pytorch", {0: [], 1: []})},
+        "jax": {CODE: result(CODE, "jax", code_jax), hb: result(hb, "jax", {0: [], 2: []})},
         "tensorflow": {CODE: result(CODE, "tensorflow", code_tf),
-                       "chapter_search/hummingbird": result("chapter_search/hummingbird",
-                                                            "tensorflow", hb)},
+                       hb: result(hb, "tensorflow", {0: []})},
     }
 
 
@@ -156,6 +153,7 @@ def site(tmp_path_factory) -> tuple[Path, Diagnostics, Path]:
     out = tmp / "site"
     report, diags = build(root, out, basic_results(), notebooks_dir=nbdir)
     assert report.rendered == report.pages
+    assert [str(d) for d in diags.items] == []
     return out, diags, root
 
 
