@@ -114,6 +114,7 @@ def main(argv: list[str] | None = None) -> int:
             diags.downgrade("missing-image")
         diags.report()
         diags.raise_if_errors()
+        book._refs = refs  # type: ignore[attr-defined]  # for outputs that need them
         if args.command == "check":
             n = len(diags.warnings)
             print(f"{len(book.sections)} sections, no errors, {n} warning(s) "
