@@ -373,7 +373,8 @@ def failing(tmp_path):
 @FAIL
 def test_failures_name_the_md_line_tab_and_traceback(failing, capsys):
     root, cache = failing
-    rc, report = evaluate(root, cache, "-j", "2", "--keep-going")
+    rc, report = evaluate(root, cache, "-j", "2", "--keep-going", "--only", "chapter_f/bad",
+                          "--only", "chapter_f/slow", "--only", "chapter_f/crash")
     err = capsys.readouterr().err
     assert rc == 1
     assert statuses(report) == {
@@ -402,6 +403,16 @@ def test_first_failure_stops_the_build(failing, capsys):
     assert "--keep-going" in err
 
 
+def test_expect_error_cell_that_does_not_raise_is_a_warning(failing, capsys):
+    root, cache = failing
+    rc, report = evaluate(root, cache, "--only", "chapter_f/warn")
+    assert rc == 0
+    assert statuses(report) == {"chapter_f/warn": "ok"}
+    assert "chapter_f/warn.md:6: warning: [pytorch] cell marked #@expect_error raised no " \
+        "exception" in capsys.readouterr().err
+
+
+@FAIL
 def test_only_pattern_that_matches_nothing_is_an_error(failing, capsys):
     root, cache = failing
     assert main(["build", "eval", "--book", str(root), "--cache-dir", str(cache),

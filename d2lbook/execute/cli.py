@@ -103,6 +103,9 @@ def run(args: argparse.Namespace, book) -> int:
     failed = [o for o in outcomes if o.failed]
     print(scheduler.format_table(report))
     print(f"report: {scheduler.eval_dir(book.config) / 'report.json'}")
+    for o in outcomes:
+        for w in o.warnings:
+            print(w, file=sys.stderr)
     for o in failed:
         print(o.describe(), file=sys.stderr)
     skipped = sum(o.status == "skipped" for o in outcomes)

@@ -104,6 +104,7 @@ class Outcome:
     line: int | None = None  # .md line of the failing cell
     cell: int | None = None  # CodeCell.index of the failing cell
     quick: bool = False
+    warnings: list[str] = field(default_factory=list)
 
     @property
     def failed(self) -> bool:
@@ -453,6 +454,20 @@ class Progress:
         )
 
 
+def expect_error_warnings(job: Job, nb) -> list[str]:
+    """Cells marked ``#@expect_error`` that raised nothing."""
+    out = []
+    for cell in code_cells(nb):
+        if "raises-exception" not in cell.metadata.get("tags", []):
+            continue
+        if not any(o.get("output_type") == "error" for o in cell.get("outputs", [])):
+            line = cell.metadata.get("d2lbook", {}).get("line")
+            where = f"{job.file}:{line}" if line else job.file
+            out.append(f"{where}: warning: [{job.tab}] cell marked #@expect_error "
+                       "raised no exception")
+    return out
+
+
 def _run_job(job, opts, cache, pool, progress, stop, threads, cell_timeout, nb_timeout, outdir):
     if stop.is_set():
         return Outcome(job, "skipped", quick=opts.quick)
@@ -490,6 +505,7 @@ def _run_job(job, opts, cache, pool, progress, stop, threads, cell_timeout, nb_t
         quick=opts.quick,
     )
     if result.ok:
+        o.warnings = expect_error_warnings(job, result.nb)
         entry = entry_of(job, result, opts.quick)
         cache.put(entry)
         cache.record_timing(job.name, result.run_time)
