@@ -35,8 +35,13 @@ To put the outputs into a notebook of the same section and tab (as made by
 
 A result is returned only when it matches the book as it is now: same code
 cells for that tab and the same library code that the notebook depends on
-(:mod:`d2lbook.execute.deps`). Otherwise it is *stale* and left out (``allow_stale=True`` keeps it).
-Prose edits never make a result stale.
+(:mod:`d2lbook.execute.deps`). Otherwise it is *stale* and left out
+(``allow_stale=True`` keeps it). Prose edits never make a result stale.
+
+``error`` outputs (cells marked ``#@expect_error``) carry the kernel's
+traceback with ANSI colour codes; :func:`d2lbook.execute.runner.strip_ansi`
+removes them. ``<output_dir>/eval/report.json`` holds the last run's table
+(status, run time, peak memory per notebook and per tab).
 """
 
 from __future__ import annotations
