@@ -139,6 +139,9 @@ def test_library_dependency_follows_names(tmp_path):
     assert dep("print(1)") == {}
     assert dep(imp + "x = getattr(d2l, 'c')")["torch.py"] == cachemod.sha256_file(lib)
     assert dep(imp + "print(d2l.__file__)")["torch.py"] == cachemod.sha256_file(lib)
+    assert dep("import d2l.torch\nd2l.torch.c()")["torch.py"] == cachemod.sha256_file(lib)
+    assert dep("from d2l.torch import c\nc()")["torch.py"] == cachemod.sha256_file(lib)
+    assert dep("from d2l import jax as d2l\nd2l.c()")["jax.py"] == "missing"
     lib.write_text(source.replace("return 1", "return 11"))  # a(): used by B, not by c
     assert dep(imp + "d2l.B().f()") != uses_b
     assert dep(imp + "d2l.c()") == uses_c

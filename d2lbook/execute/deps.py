@@ -31,6 +31,8 @@ from pathlib import Path
 
 _IMPORT_LINE = re.compile(r"^[ \t]*(from[ \t]+d2l[ \t]+import[ \t]+\w+[ \t]+as[ \t]+d2l"
                           r"|import[ \t]+d2l)[ \t]*(#.*)?$", re.M)
+_FROM_D2L = re.compile(r"\bfrom[ \t]+d2l[ \t]+import[ \t]+(\w+)")
+_OTHER_IMPORT = re.compile(r"\b(from|import)\s+d2l\b")
 _D2L = re.compile(r"\bd2l\b")
 _USE = re.compile(r"\bd2l\.([A-Za-z_]\w*)")
 _REFLECT = {"getattr", "setattr", "hasattr", "delattr", "vars", "dir"}
@@ -132,6 +134,8 @@ def parse_library(path: Path) -> Library | None:
 def used_names(code: str) -> set[str] | None:
     """Library names used as ``d2l.name`` in ``code``; None when other uses make it unclear."""
     rest = _IMPORT_LINE.sub("", code)
+    if _OTHER_IMPORT.search(rest):
+        return None  # import d2l.torch, from d2l.torch import x, ...
     names = set(_USE.findall(rest))
     if len(_D2L.findall(rest)) != len(_USE.findall(rest)):
         return None  # d2l used otherwise: getattr(d2l, ...), from d2l.torch import ...
@@ -153,6 +157,8 @@ def library_dependency(lib_file: Path | None, code: str) -> dict[str, str]:
     out = {}
     init = lib_file.parent / "__init__.py"
     out[init.name] = _file_sha(init)
+    for module in set(_FROM_D2L.findall(code)) - {lib_file.stem}:  # another tab's library
+        out[module + ".py"] = _file_sha(lib_file.parent / f"{module}.py")
     lib = parse_library(lib_file)
     if lib is None:
         out[lib_file.name] = "missing"
