@@ -106,6 +106,15 @@ def main(argv: list[str] | None = None) -> int:
             return 0
         # the library does not depend on cross references, so `build lib` works on a
         # book whose references are still being written
+        if args.command == "serve":
+            # the preview starts even when the book has errors: they show on the page
+            from d2lbook.config import load_config
+
+            cfg = load_config(Path(args.book), diags)
+            diags.report()
+            module = importlib.import_module(SERVE)
+            out = Path(args.out).resolve() if args.out else cfg.output_dir / "html"
+            return module.serve(cfg.root, out, args.host, args.port, args.eval, args.tab)
         book, refs = load(args, diags,
                           with_refs=not (args.command == "build" and args.target == "lib"))
         if args.command == "build" and args.target == "lib":
@@ -120,8 +129,6 @@ def main(argv: list[str] | None = None) -> int:
             print(f"{len(book.sections)} sections, no errors, {n} warning(s) "
                   f"({time.perf_counter() - t0:.2f} s)", file=sys.stderr)
             return 0
-        if args.command == "serve":
-            return importlib.import_module(SERVE).run(args, book)
         if args.target == "lib":
             return build_lib(args, book, diags)
         if args.target == "notebooks":
