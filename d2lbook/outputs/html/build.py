@@ -17,6 +17,7 @@ import re
 import shutil
 import subprocess
 import time
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -41,7 +42,6 @@ from d2lbook.source.model import Bibliography, Book, Loc, Raw, Section, plain_te
 
 HERE = Path(__file__).resolve().parent
 STATE_FILE = ".d2lbook-html.json"
-KATEX_CACHE = ".d2lbook-katex.json"
 SEARCH_PAGE = "search"
 BIB_PAGE = "bibliography"
 MATH_RE = re.compile("\x00(\\d+)\x00")
@@ -50,10 +50,14 @@ STATE_VERSION = 1
 
 def atomic_write(path: Path, data: str | bytes) -> None:
     """Write through a temporary file and a rename (files readable by a web server)."""
-    path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
     try:
-        with open(tmp, "wb") as f:
+        try:
+            f = open(tmp, "wb")
+        except FileNotFoundError:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            f = open(tmp, "wb")
+        with f:
             f.write(data.encode("utf-8") if isinstance(data, str) else data)
         os.replace(tmp, path)
     except BaseException:
@@ -392,16 +396,26 @@ class Builder:
         # pages
         t1 = time.perf_counter()
         self.out.mkdir(parents=True, exist_ok=True)
-        self.sidebars: dict[str, str] = {}
+        self.sidebars: dict = {}
+        self._order = book.ordered()
+        self._position = {x.path: k for k, x in enumerate(self._order)}
         new_state = {"version": STATE_VERSION, "pages": {}, "assets": self.state.get("assets")}
         for p in pages:
             if p not in todo:
                 new_state["pages"][p.path] = p.key
-        for p in todo:
-            html = self.page_html(p, pages)
-            dest = self.out / page_url(p.path)
-            atomic_write(dest, html)
+        # file creation is slow on some file systems: writes overlap with rendering
+        pool = ThreadPoolExecutor(4) if len(todo) > 8 else None
+        futures = []
+
+        def write(dest: Path, data: str | bytes) -> None:
+            if pool is None:
+                atomic_write(dest, data)
+            else:
+                futures.append(pool.submit(atomic_write, dest, data))
             self.report.written.append(dest)
+
+        for p in todo:
+            write(self.out / page_url(p.path), self.page_html(p, pages))
             new_state["pages"][p.path] = p.key
         self.report.rendered = len(todo)
         self.report.rendered_pages = [p.path for p in todo]
@@ -412,8 +426,7 @@ class Builder:
         for name, data in images.items():
             dest = self.out / "_images" / name
             if not dest.exists():
-                atomic_write(dest, data)
-                self.report.written.append(dest)
+                write(dest, data)
         for f in sorted(files):
             if katex_mod.copy_if_changed(self.site.root / f, self.out / f):
                 self.report.written.append(self.out / f)
@@ -425,6 +438,10 @@ class Builder:
                 self.out / "_static" / "d2lbook.css").is_file():
             self.write_assets()
             new_state["assets"] = assets_key
+        if pool is not None:
+            pool.shutdown(wait=True)
+            for f in futures:
+                f.result()  # a failed write fails the build before the state is saved
         tm["files"] = time.perf_counter() - t1
 
         # search index: a full build with anything new
@@ -436,6 +453,9 @@ class Builder:
         else:
             self.report.search = "up to date"
         tm["search"] = time.perf_counter() - t1
+        from d2lbook.outputs.html import highlight
+
+        highlight.save()
         atomic_write(self.state_path, json.dumps(new_state, ensure_ascii=False, indent=0))
         self.report.seconds = time.perf_counter() - t0
         return self.report
@@ -450,12 +470,14 @@ class Builder:
         if not items:
             return
         kdir = self._katex_dir()
-        renderer = katex_mod.KatexRenderer(self.out / KATEX_CACHE, Path(kdir) if kdir else None)
+        renderer = katex_mod.KatexRenderer(Path(kdir) if kdir else None)
+        unavailable = False
         try:
             done = renderer.render_all(items)
         except katex_mod.KatexUnavailable as e:
             self.diags.error(None, f"math cannot be rendered: {e}", file="html")
             done = {katex_mod.key(t, d): {"error": str(e)} for t, d in items}
+            unavailable = True
         renderer.save()
         strings = self.site.strings
         for p in todo:
@@ -469,8 +491,10 @@ class Builder:
                     out.append(r["html"])
                 else:
                     msg = r.get("error", "unknown error")
-                    self.diags.warning(loc, f"KaTeX cannot render {'$$' if disp else '$'}"
-                                            f"{tex.strip()[:80]}{'$$' if disp else '$'}: {msg}")
+                    if not unavailable:
+                        d = "$$" if disp else "$"
+                        self.diags.warning(loc, f"KaTeX cannot render {d}{tex.strip()[:80]}{d}: "
+                                                f"{msg}")
                     cls = "math-error display" if disp else "math-error"
                     out.append(f'<code class="{cls}" title="{attr(strings["math_error"])}">'
                                f"{esc(tex)}</code>")
@@ -534,8 +558,8 @@ class Builder:
                 if a == book.index:
                     continue
                 crumbs.append({"url": prefix + page_url(a), "text": self.title_text(a)})
-            order = book.ordered()
-            i = next(k for k, x in enumerate(order) if x.path == sec.path)
+            order = self._order
+            i = self._position[sec.path]
             if i > 0:
                 prev = {"url": prefix + page_url(order[i - 1].path),
                         "text": self.title_text(order[i - 1].path)}
@@ -597,7 +621,7 @@ class Builder:
         atomic_write(static / "pygments.css", pygments_css())
         kdir = self._katex_dir()
         if kdir:
-            katex_mod.KatexRenderer(None, Path(kdir)).copy_assets(static / "katex")
+            katex_mod.KatexRenderer(Path(kdir)).copy_assets(static / "katex")
         for f in self.extra.values():
             katex_mod.copy_if_changed(f, static / f.name)
         for res in getattr(self.book.config, "resources", []) or []:

@@ -1,19 +1,37 @@
-"""Code highlighting with Pygments (classes only; colours live in the stylesheet)."""
+"""Code highlighting with Pygments (classes only; colours live in the stylesheet).
+
+Results are kept in a content-addressed cache (:mod:`.cache`): Pygments' Python
+lexer is the slowest step of rendering a page.
+"""
 
 from __future__ import annotations
 
+import hashlib
 import html
 from functools import lru_cache
+from pathlib import Path
 
+import pygments
 from pygments import highlight as _highlight
 from pygments.formatters import HtmlFormatter
 from pygments.lexers import get_lexer_by_name
 from pygments.util import ClassNotFound
 
+from d2lbook.outputs.html.cache import JsonCache, open_cache
+
 _FORMATTER = HtmlFormatter(nowrap=True)
 
 LANG_ALIASES = {"": "text", "py": "python", "python3": "python", "ipython": "python",
-                "sh": "bash", "shell": "bash", "console": "console", "txt": "text"}
+                "sh": "bash", "shell": "bash", "txt": "text"}
+_VERSION = pygments.__version__ + "-" + hashlib.sha1(Path(__file__).read_bytes()).hexdigest()[:8]
+_cache: JsonCache | None = None
+
+
+def persistent_cache() -> JsonCache:
+    global _cache
+    if _cache is None:
+        _cache = open_cache("highlight", _VERSION)
+    return _cache
 
 
 @lru_cache(maxsize=64)
@@ -25,13 +43,23 @@ def _lexer(lang: str):
         return None
 
 
-@lru_cache(maxsize=8192)
 def highlight(code: str, lang: str = "python") -> str:
     """HTML of ``code`` with Pygments token classes, without the wrapping ``<pre>``."""
     lexer = _lexer(lang.lower())
     if lexer is None or lexer.name == "Text only":
         return html.escape(code, quote=False)
-    return _highlight(code, lexer, _FORMATTER)
+    cache = persistent_cache()
+    k = hashlib.sha1(f"{lang}\0{code}".encode()).hexdigest()
+    out = cache.get(k)
+    if out is None:
+        out = _highlight(code, lexer, _FORMATTER)
+        cache.set(k, out)
+    return out
+
+
+def save() -> None:
+    if _cache is not None:
+        _cache.save()
 
 
 def stylesheet() -> str:
@@ -49,13 +77,12 @@ def stylesheet() -> str:
 
 
 def _strip_bg(css: str) -> str:
-    """Drop the styles' own background colours and line-number rules: the site's
-    stylesheet sets the code background for both themes."""
+    """Drop the styles' own background colours, line-number and global ``pre`` rules: the
+    site's stylesheet sets the code background for both themes."""
     out = []
     for line in css.splitlines():
-        if "background" in line and "{ background" in line:
-            continue
-        if "linenos" in line or "hll" in line:
+        if "{ background" in line or "linenos" in line or "hll" in line \
+                or line.startswith("pre "):
             continue
         out.append(line)
     return "\n".join(out)

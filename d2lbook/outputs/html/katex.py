@@ -1,17 +1,23 @@
 """Math rendered at build time with KaTeX.
 
-All equations of a build go to one ``node`` process (``katex_render.js``);
-results are cached by (TeX, display) in a JSON file next to the site, so an
-incremental build starts node only for equations it has never seen.
+Every equation a build has not seen before goes to one ``node`` process
+(``katex_render.js``) in one request; results are cached by (TeX, display) in a
+content-addressed cache (:mod:`.cache`), so an incremental build usually starts
+no node at all. Within one Python process (a live preview) the node process is
+kept and reused; it ends with the Python process or when its input closes.
 """
 
 from __future__ import annotations
 
+import atexit
+import hashlib
 import json
 import os
 import shutil
 import subprocess
 from pathlib import Path
+
+from d2lbook.outputs.html.cache import open_cache
 
 HERE = Path(__file__).resolve().parent
 SCRIPT = HERE / "katex_render.js"
@@ -24,7 +30,8 @@ class KatexUnavailable(RuntimeError):
 
 def find_katex(extra: list[Path] | None = None) -> Path | None:
     """The folder of the npm ``katex`` package: ``$D2LBOOK_KATEX``, the repository's
-    ``node_modules``, then ``node_modules`` in the current folder and its parents."""
+    ``node_modules``, then ``node_modules`` in the given folders, the current folder and
+    their parents."""
     candidates: list[Path] = []
     env = os.environ.get("D2LBOOK_KATEX")
     if env:
@@ -39,81 +46,113 @@ def find_katex(extra: list[Path] | None = None) -> Path | None:
     return None
 
 
-def _key(tex: str, display: bool) -> str:
+def katex_version(katex_dir: Path | None) -> str:
+    if katex_dir is None:
+        return ""
+    try:
+        return json.loads((katex_dir / "package.json").read_text())["version"]
+    except (OSError, ValueError, KeyError):
+        return ""
+
+
+def key(tex: str, display: bool) -> str:
     return ("D:" if display else "I:") + tex
 
 
-class KatexRenderer:
-    """Renders TeX to HTML, with a persistent cache. ``render_all`` runs node once."""
+class _Node:
+    """A running ``katex_render.js``."""
 
-    def __init__(self, cache_file: Path | None, katex_dir: Path | None):
-        self.cache_file = cache_file
+    def __init__(self, katex_dir: Path):
+        node = shutil.which("node")
+        if node is None:
+            raise KatexUnavailable("node (Node.js) is not installed; it renders the math")
         self.katex_dir = katex_dir
-        self._cache: dict[str, dict] | None = None
-        self._dirty = False
+        self.proc = subprocess.Popen(
+            [node, str(SCRIPT), str(katex_dir)], stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE, stderr=subprocess.PIPE)
 
-    @property
-    def cache(self) -> dict[str, dict]:
-        if self._cache is None:
-            self._cache = {}
-            if self.cache_file is not None and self.cache_file.is_file():
-                try:
-                    data = json.loads(self.cache_file.read_text(encoding="utf-8"))
-                    if isinstance(data, dict) and data.get("katex") == self.version():
-                        self._cache = data.get("items", {})
-                except (OSError, ValueError):
-                    self._cache = {}
-        return self._cache
-
-    def version(self) -> str:
-        if self.katex_dir is None:
-            return ""
+    def render(self, todo: list[tuple[str, bool]]) -> list[dict]:
+        line = json.dumps([[t, d] for t, d in todo], ensure_ascii=False) + "\n"
         try:
-            return json.loads((self.katex_dir / "package.json").read_text())["version"]
-        except (OSError, ValueError, KeyError):
-            return ""
+            self.proc.stdin.write(line.encode("utf-8"))
+            self.proc.stdin.flush()
+            answer = self.proc.stdout.readline()
+        except (BrokenPipeError, OSError):
+            answer = b""
+        if not answer:
+            err = b""
+            try:
+                self.proc.kill()
+                err = self.proc.stderr.read()
+            except OSError:
+                pass
+            raise KatexUnavailable("KaTeX failed: " + err.decode("utf-8", "replace")[-2000:])
+        out = json.loads(answer.decode("utf-8"))
+        if isinstance(out, dict):
+            raise KatexUnavailable(f"KaTeX failed: {out.get('fatal')}")
+        return out
+
+    def close(self) -> None:
+        if self.proc.poll() is None:
+            try:
+                self.proc.stdin.close()
+                self.proc.wait(timeout=5)
+            except (OSError, subprocess.TimeoutExpired):
+                self.proc.kill()
+                self.proc.wait()
+
+
+_NODES: dict[str, _Node] = {}
+
+
+@atexit.register
+def _close_all() -> None:
+    for n in list(_NODES.values()):
+        n.close()
+    _NODES.clear()
+
+
+class KatexRenderer:
+    """Renders TeX to HTML through the cache; ``render_all`` asks node once for the rest."""
+
+    def __init__(self, katex_dir: Path | None):
+        self.katex_dir = katex_dir
+        script = hashlib.sha1(SCRIPT.read_bytes()).hexdigest()[:12]
+        self.cache = open_cache("katex", f"{katex_version(katex_dir)}-{script}")
 
     def render_all(self, items: list[tuple[str, bool]]) -> dict[str, dict]:
         """Results for each (tex, display): ``{"html": ...}`` or ``{"error": ...}``.
 
-        Raises :class:`KatexUnavailable` when node or KaTeX is missing and some
-        item is not cached.
+        Raises :class:`KatexUnavailable` when node or KaTeX is missing and some item is
+        not cached.
         """
         cache = self.cache
         todo: list[tuple[str, bool]] = []
         seen: set[str] = set()
         for tex, display in items:
-            k = _key(tex, display)
-            if k not in cache and k not in seen:
+            k = key(tex, display)
+            if k not in seen:
                 seen.add(k)
-                todo.append((tex, display))
+                if cache.get(k) is None:
+                    todo.append((tex, display))
         if todo:
-            node = shutil.which("node")
-            if node is None:
-                raise KatexUnavailable("node (Node.js) is not installed; it renders the math")
             if self.katex_dir is None:
                 raise KatexUnavailable(
                     "the npm package katex is missing: run `npm ci` in the repository root")
-            proc = subprocess.run(
-                [node, str(SCRIPT), str(self.katex_dir)],
-                input=json.dumps([[t, d] for t, d in todo]).encode("utf-8"),
-                capture_output=True, check=False)
-            if proc.returncode != 0:
-                raise KatexUnavailable(
-                    "KaTeX failed: " + proc.stderr.decode("utf-8", "replace")[-2000:])
-            results = json.loads(proc.stdout.decode("utf-8"))
+            node = _NODES.get(str(self.katex_dir))
+            if node is None or node.proc.poll() is not None:
+                node = _NODES[str(self.katex_dir)] = _Node(self.katex_dir)
+            try:
+                results = node.render(todo)
+            except KatexUnavailable:
+                _NODES.pop(str(self.katex_dir), None)
+                raise
             for (tex, display), res in zip(todo, results, strict=True):
-                cache[_key(tex, display)] = res
-            self._dirty = True
-        return {_key(t, d): cache[_key(t, d)] for t, d in items}
+                cache.set(key(tex, display), res)
+        return {k: cache.items[k] for k in seen}
 
     def save(self) -> None:
-        if self._dirty and self.cache_file is not None and self._cache is not None:
-            from d2lbook.outputs.html.build import atomic_write
-
-            atomic_write(self.cache_file, json.dumps(
-                {"katex": self.version(), "items": self._cache}, ensure_ascii=False))
-            self._dirty = False
+        self.cache.save()
 
     def copy_assets(self, dest: Path) -> None:
         """Copy KaTeX's stylesheet and fonts to ``dest`` (``katex.min.css``, ``fonts/``)."""
@@ -121,14 +160,14 @@ class KatexRenderer:
             return
         src = self.katex_dir / "dist"
         dest.mkdir(parents=True, exist_ok=True)
-        _copy_if_changed(src / "katex.min.css", dest / "katex.min.css")
-        (dest / "fonts").mkdir(exist_ok=True)
+        copy_if_changed(src / "katex.min.css", dest / "katex.min.css")
         for f in sorted((src / "fonts").iterdir()):
             if f.suffix in (".woff2", ".woff", ".ttf"):
-                _copy_if_changed(f, dest / "fonts" / f.name)
+                copy_if_changed(f, dest / "fonts" / f.name)
 
 
-def _copy_if_changed(src: Path, dst: Path) -> bool:
+def copy_if_changed(src: Path, dst: Path) -> bool:
+    """Copy unless ``dst`` has the same size and is not older; True when copied."""
     try:
         s, d = src.stat(), dst.stat()
         if s.st_size == d.st_size and int(s.st_mtime) <= int(d.st_mtime):
@@ -136,11 +175,7 @@ def _copy_if_changed(src: Path, dst: Path) -> bool:
     except FileNotFoundError:
         pass
     dst.parent.mkdir(parents=True, exist_ok=True)
-    tmp = dst.with_name(f".{dst.name}.tmp")
+    tmp = dst.with_name(f".{dst.name}.{os.getpid()}.tmp")
     shutil.copyfile(src, tmp)
     os.replace(tmp, dst)
     return True
-
-
-key = _key
-copy_if_changed = _copy_if_changed

@@ -1,27 +1,42 @@
-// Render many TeX strings with KaTeX in one process.
-// argv[2]: the katex package directory. stdin: JSON [[tex, display], ...].
-// stdout: JSON [{"html": ...} | {"error": ...}, ...] in the same order.
+// Render TeX with KaTeX for d2lbook, in one long-lived process.
+// argv[2]: the katex package directory.
+// stdin: one JSON array [[tex, display], ...] per line; stdout: for each input line, one line
+// with a JSON array [{"html": ...} | {"error": ...}, ...] in the same order.
+// The process ends when stdin closes.
 "use strict";
 const katex = require(process.argv[2]);
-let input = "";
+
+function render(tex, display) {
+  try {
+    return {
+      html: katex.renderToString(tex, {
+        displayMode: !!display,
+        throwOnError: true,
+        strict: "ignore",
+        trust: false,
+        output: "htmlAndMathml",
+      }),
+    };
+  } catch (e) {
+    return { error: String(e && e.message ? e.message : e) };
+  }
+}
+
+let buffer = "";
 process.stdin.setEncoding("utf8");
-process.stdin.on("data", (d) => { input += d; });
-process.stdin.on("end", () => {
-  const items = JSON.parse(input);
-  const out = items.map(([tex, display]) => {
+process.stdin.on("data", (chunk) => {
+  buffer += chunk;
+  let nl;
+  while ((nl = buffer.indexOf("\n")) >= 0) {
+    const line = buffer.slice(0, nl);
+    buffer = buffer.slice(nl + 1);
+    if (!line.trim()) { continue; }
+    let out;
     try {
-      return {
-        html: katex.renderToString(tex, {
-          displayMode: !!display,
-          throwOnError: true,
-          strict: "ignore",
-          trust: false,
-          output: "htmlAndMathml",
-        }),
-      };
+      out = JSON.parse(line).map(([tex, display]) => render(tex, display));
     } catch (e) {
-      return { error: String(e && e.message ? e.message : e) };
+      out = { fatal: String(e) };
     }
-  });
-  process.stdout.write(JSON.stringify(out));
+    process.stdout.write(JSON.stringify(out) + "\n");
+  }
 });

@@ -111,7 +111,6 @@ class PageRenderer:
         self.s = site.strings
         self.result = PageResult("")
         self._sub = 0  # level-2 heading counter
-        self._tab_sources: dict[str, dict[int, str]] | None = None
         self._missing_warned: set[str] = set()
 
     # ---------------------------------------------------------------- urls
@@ -279,16 +278,13 @@ class PageRenderer:
             out.append(self.tab_group(run))
         return "".join(out)
 
-    def tab_sources(self) -> dict[str, dict[int, str]]:
-        if self._tab_sources is None:
-            from d2lbook.source.tabs import code_cells
-
-            self._tab_sources = {
-                t: {c.index: c.source for c in code_cells(self.section, t)} for t in self.tabs}
-        return self._tab_sources
-
     def cell_source(self, cell: CodeCell, tab: str) -> str:
-        return self.tab_sources().get(tab, {}).get(cell.index, cell.source)
+        """The code of ``cell`` as the ``tab`` notebook has it (other tabs' branches removed)."""
+        if "tab.selected" not in cell.source:
+            return cell.source
+        from d2lbook.source.tabs import select_code
+
+        return select_code(cell.source, tab)
 
     def tab_set(self, b: Block) -> frozenset[str] | None:
         """None: shown for every tab; empty: shown for none; else the tabs of a group pane."""
