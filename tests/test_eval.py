@@ -330,7 +330,7 @@ def test_kill_9_then_rerun(small, tmp_path):
     assert not alive
     for f in (cache / "results").rglob("*.json"):
         assert cachemod.Entry.from_json(json.loads(f.read_text())) is not None
-    rc, report = evaluate(root, cache, "-j", "1")
+    rc, report = evaluate(root, cache, "-j", "2")
     assert rc == 0
     st = statuses(report)
     assert st["chapter_a/one"] == "cached"
