@@ -1,0 +1,246 @@
+"""Benchmarks against the reference implementations, side by side.
+
+    python -m bench all                  every benchmark below
+    python -m bench toolchain            parse + notebooks + library, generated 200-section book
+    python -m bench html                 HTML build (full, and after one changed section)
+    python -m bench softmax | lenet      one training epoch on Fashion-MNIST
+    python -m bench eval                 quick-mode evaluation of the whole book (ours only)
+    python -m bench smoke                a tiny run of the harness (used by the tests)
+
+Options: --rounds N, --warmup N. The reference environment (.venv-ref: d2l 1.0.3,
+d2lbook 1.0.3 and the same torch as ours) is created on first use. Results go to
+bench/results/<name>.json and bench/results/SUMMARY.md.
+"""
+
+from __future__ import annotations
+
+import argparse
+import gzip
+import json
+import os
+import shutil
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from bench.harness import Side, compare
+
+ROOT = Path(__file__).resolve().parent.parent
+WORK = ROOT / "bench" / ".work"
+OURS_PY = Path(sys.executable)
+REF = ROOT / ".venv-ref"
+REF_PY = REF / "bin" / "python"
+FMNIST_SYSTEM = Path("/usr/share/datasets/fashion-mnist")
+FMNIST_FILES = ["train-images-idx3-ubyte", "train-labels-idx1-ubyte",
+                "t10k-images-idx3-ubyte", "t10k-labels-idx1-ubyte"]
+
+
+def _pip(py: Path, *args: str) -> None:
+    subprocess.run([str(py), "-m", "pip", "install", "-q", *args], check=True)
+
+
+def ensure_reference() -> Path:
+    """Create .venv-ref with d2l 1.0.3, d2lbook 1.0.3 and our torch version."""
+    stamp = REF / ".bench-ready"
+    if stamp.exists():
+        return REF_PY
+    import torch
+    import torchvision
+
+    tv = torch.__version__.split("+")[0]
+    tvv = torchvision.__version__.split("+")[0]
+    print(f"creating {REF} (d2l 1.0.3, d2lbook 1.0.3, torch {tv}) ...", file=sys.stderr)
+    if not REF_PY.exists():
+        subprocess.run([sys.executable, "-m", "venv", str(REF)], check=True)
+    _pip(REF_PY, "--upgrade", "pip")
+    # d2l 1.0.3 pins numpy 1.23.5, pandas 2.0.3, matplotlib 3.7.2, scipy 1.10.1;
+    # d2lbook 1.0.3's notedown imports pkg_resources (setuptools<81) and
+    # pybtex-apa-style breaks with pybtex 0.26
+    _pip(REF_PY, f"torch=={tv}", f"torchvision=={tvv}", "d2l==1.0.3", "d2lbook==1.0.3",
+         "setuptools<81", "pybtex==0.24.0")
+    stamp.write_text("ok\n")
+    return REF_PY
+
+
+def fashion_mnist_root() -> Path:
+    """A data root where both libraries find Fashion-MNIST without a network.
+
+    Ours looks in <root>/fashion-mnist and <root>/FashionMNIST/raw; the reference
+    (torchvision) needs the decompressed files in <root>/FashionMNIST/raw.
+    """
+    root = WORK / "data"
+    raw = root / "FashionMNIST" / "raw"
+    if all((raw / f).exists() for f in FMNIST_FILES):
+        return root
+    raw.mkdir(parents=True, exist_ok=True)
+    sources = [Path(os.environ["D2L_DATA_DIR"])] if os.environ.get("D2L_DATA_DIR") else []
+    sources += [FMNIST_SYSTEM]
+    for f in FMNIST_FILES:
+        for src in sources:
+            for cand in (src / f, src / (f + ".gz"), src / "fashion-mnist" / (f + ".gz"),
+                         src / "FashionMNIST" / "raw" / f):
+                if cand.exists():
+                    data = cand.read_bytes()
+                    if cand.suffix == ".gz":
+                        data = gzip.decompress(data)
+                    (raw / f).write_bytes(data)
+                    break
+            if (raw / f).exists():
+                break
+        else:
+            raise SystemExit("Fashion-MNIST not found: install Debian's dataset-fashion-mnist "
+                             "or set D2L_DATA_DIR")
+    return root
+
+
+def bench_train(model: str, rounds: int, warmup: int) -> dict:
+    ref_py = ensure_reference()
+    root = fashion_mnist_root()
+    script = str(ROOT / "bench" / "workloads" / "train.py")
+    ours = Side("ours", [str(OURS_PY), script, model, "--root", str(root)],
+                env={"PYTHONPATH": str(ROOT), "D2L_QUICK": "0"}, cwd=WORK,
+                metric="seconds")
+    ref = Side("reference", [str(ref_py), script, model, "--root", str(root)],
+               env={"PYTHONPATH": "", "D2L_QUICK": "0"}, cwd=WORK, metric="seconds")
+    return compare(f"{model}-epoch-cpu", ours, ref, rounds=rounds, warmup=warmup,
+                   note=f"one epoch of {model} on Fashion-MNIST (fit incl. validation), "
+                        "same model, batch size, learning rate; plotting off on both sides")
+
+
+def gen_book(sections: int = 10, chapters: int = 20) -> Path:
+    from bench.gen_book import generate
+
+    return generate(WORK / "book200", chapters=chapters, sections=sections)
+
+
+def bench_toolchain(rounds: int, warmup: int) -> list[dict]:
+    book = gen_book()
+    d2lbook = str(OURS_PY.parent / "d2lbook")
+    rows = []
+
+    def ours_inproc() -> float:
+        """Parse + lib + notebooks in one process (the figure issue 2 asks for)."""
+        r = subprocess.run([str(OURS_PY), "-c", (
+            "import time; t=time.perf_counter()\n"
+            "from pathlib import Path\n"
+            "from d2lbook.errors import Diagnostics\n"
+            "from d2lbook.source.parse import load_book\n"
+            "from d2lbook.refs import build_refs\n"
+            "from d2lbook.outputs.library import build_library, write_library\n"
+            "from d2lbook.outputs.notebooks import build_notebooks\n"
+            f"d=Diagnostics(); b=load_book(Path({str(book)!r}), d); r=build_refs(b, d)\n"
+            "write_library(build_library(b, d)); build_notebooks(b, r, b.config.tabs, d)\n"
+            "print(time.perf_counter()-t)")], capture_output=True, text=True, check=True)
+        return float(r.stdout.strip().splitlines()[-1])
+
+    def clean() -> None:
+        shutil.rmtree(book / "_build", ignore_errors=True)
+        shutil.rmtree(book / "lib", ignore_errors=True)
+
+    rows.append(compare("toolchain-parse-nb-lib-inprocess", Side("ours", func=ours_inproc,
+                                                                 before=clean),
+                        None, rounds=rounds, warmup=warmup,
+                        note="parse + refs + library + notebooks of the 200-section book, "
+                             "one process including imports (target < 2 s)"))
+    ours = Side("ours", ["bash", "-c", f"{d2lbook} build lib && {d2lbook} build notebooks"],
+                cwd=book, before=clean)
+    ref = None
+    if REF_PY.exists() or os.environ.get("BENCH_REFERENCE", "1") == "1":
+        ref_bin = ensure_reference().parent
+        ref = Side("reference", ["bash", "-c",
+                                 f"{ref_bin / 'd2lbook'} build lib && "
+                                 f"{ref_bin / 'd2lbook'} build eval"],
+                   cwd=book, before=clean, env={"PATH": f"{ref_bin}:{os.environ['PATH']}"})
+    rows.append(compare("toolchain-notebooks-and-lib", ours, ref, rounds=rounds, warmup=warmup,
+                        note="`build lib` + notebooks of the generated 200-section book, "
+                             "as commands (reference: d2lbook 1.0.3 `build lib` + "
+                             "`build eval` with evaluation off)"))
+    return rows
+
+
+def bench_html(rounds: int, warmup: int) -> list[dict]:
+    book = gen_book()
+    d2lbook = str(OURS_PY.parent / "d2lbook")
+    target = book / "chapter_3" / "section_4.md"
+    original = target.read_text(encoding="utf-8")
+    counter = {"n": 0}
+
+    def clean() -> None:
+        shutil.rmtree(book / "_build", ignore_errors=True)
+        target.write_text(original, encoding="utf-8")
+
+    def touch() -> None:
+        counter["n"] += 1
+        target.write_text(original + f"\n又一个句子 {counter['n']}。\n", encoding="utf-8")
+
+    rows = [compare("html-full-200-sections",
+                    Side("ours", [d2lbook, "build", "html", "--no-outputs"], cwd=book,
+                         before=clean), None, rounds=rounds, warmup=warmup,
+                    note="full website build of the generated 200-section book, search "
+                         "index included (target < 10 s)")]
+    subprocess.run([d2lbook, "build", "html", "--no-outputs"], cwd=book, check=True,
+                   capture_output=True)
+    rows.append(compare("html-one-section-changed",
+                        Side("ours", [d2lbook, "build", "html", "--no-outputs", "--no-search"],
+                             cwd=book, before=touch), None, rounds=rounds, warmup=warmup,
+                        note="rebuild after one section changed (target < 0.5 s; a command, "
+                             "so interpreter start-up is included)"))
+    target.write_text(original, encoding="utf-8")
+    return rows
+
+
+def bench_eval() -> dict:
+    d2lbook = str(OURS_PY.parent / "d2lbook")
+    t0 = time.perf_counter()
+    subprocess.run([d2lbook, "build", "eval", "--quick", "--force", "--keep-going"],
+                   cwd=ROOT / "book", check=False)
+    wall = time.perf_counter() - t0
+    report = json.loads((ROOT / "book" / "_build" / "eval" / "report.json").read_text())
+    row = {"name": "book-eval-quick", "unit": "s", "rounds": 1, "warmup": 0,
+           "higher_is_better": False, "ours": {"median": wall, "runs": [wall]},
+           "note": "quick-mode evaluation of every section, executed afresh "
+                   "(no reference; per-section times in book-eval-quick-sections.json)",
+           "machine": {"cpus": os.cpu_count(), "when": time.strftime("%Y-%m-%d %H:%M:%S")}}
+    from bench.harness import RESULTS, write_row
+
+    RESULTS.mkdir(parents=True, exist_ok=True)
+    (RESULTS / "book-eval-quick-sections.json.txt").write_text(json.dumps(report, indent=1))
+    write_row(row)
+    return row
+
+
+def bench_smoke() -> dict:
+    """A tiny run of the harness: two trivial commands, two rounds."""
+    py = str(OURS_PY)
+    return compare("smoke", Side("ours", [py, "-c", "pass"]),
+                   Side("reference", [py, "-c", "import time; time.sleep(0.05)"]),
+                   rounds=2, warmup=1, note="harness self-test")
+
+
+def main(argv: list[str] | None = None) -> int:
+    p = argparse.ArgumentParser(prog="python -m bench", description=__doc__.split("\n\n")[0])
+    p.add_argument("what", nargs="+",
+                   choices=["all", "toolchain", "html", "softmax", "lenet", "eval", "smoke"])
+    p.add_argument("--rounds", type=int, default=5)
+    p.add_argument("--warmup", type=int, default=1)
+    a = p.parse_args(argv)
+    WORK.mkdir(parents=True, exist_ok=True)
+    what = ["toolchain", "html", "softmax", "lenet", "eval"] if "all" in a.what else a.what
+    for w in what:
+        if w == "toolchain":
+            bench_toolchain(a.rounds, a.warmup)
+        elif w == "html":
+            bench_html(a.rounds, a.warmup)
+        elif w in ("softmax", "lenet"):
+            bench_train(w, a.rounds, a.warmup)
+        elif w == "eval":
+            bench_eval()
+        elif w == "smoke":
+            bench_smoke()
+    print(f"summary: {ROOT / 'bench' / 'results' / 'SUMMARY.md'}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
