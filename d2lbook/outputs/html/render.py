@@ -67,6 +67,7 @@ def attr(s: str) -> str:
 CJK_RE = re.compile(r"[\u2e80-\u9fff\uf900-\ufaff\uff00-\uffef\u3000-\u303f]")
 HIDE_MARK_RE = re.compile(r"^[ \t]*#[ \t]*(@hide(_code|_output|_all)?|hide code|hide outputs?)"
                           r"[ \t]*\n?", re.I | re.M)
+CJK_PUNCT_RE = re.compile(r"[\u3000-\u303f\uff00-\uffef]")
 URL_SCHEME_RE = re.compile(r"^[a-zA-Z][a-zA-Z0-9+.-]*:|^//")
 BIB_ID = "bib-"
 
@@ -140,11 +141,10 @@ class PageRenderer:
             if isinstance(n, Text):
                 out.append(esc(n.text, quote=False))
             elif isinstance(n, SoftBreak):
-                prev = nodes[i - 1] if i else None
-                nxt = nodes[i + 1] if i + 1 < n_nodes else None
-                if (isinstance(prev, Text) and isinstance(nxt, Text) and prev.text
-                        and nxt.text and CJK_RE.match(prev.text[-1])
-                        and CJK_RE.match(nxt.text[0])):
+                a = _edge(nodes[i - 1], -1) if i else ""
+                b = _edge(nodes[i + 1], 0) if i + 1 < n_nodes else ""
+                if (a and b and CJK_RE.match(a) and CJK_RE.match(b)) \
+                        or (a and CJK_PUNCT_RE.match(a)) or (b and CJK_PUNCT_RE.match(b)):
                     continue  # a line break inside Chinese text is no space
                 out.append("\n")
             elif isinstance(n, HardBreak):
@@ -495,9 +495,8 @@ class PageRenderer:
         body = self.inlines(inl)
         if not num and not body:
             return ""
-        tag = "figcaption" if kind == "figure" else "caption"
         nspan = f'<span class="caption-number">{esc(num)}</span> ' if num else ""
-        return f"<{tag}>{nspan}{body}</{tag}>"
+        return f"<figcaption>{nspan}{body}</figcaption>"
 
     def table(self, t: Table) -> str:
         def cell(tag: str, inl: list[Inline], k: int) -> str:
@@ -510,8 +509,9 @@ class PageRenderer:
                        for r in t.rows)
         cap = self.caption(t.label, t.caption, "table")
         ida = f' id="{attr(t.label)}"' if t.label else ""
-        return (f'<div class="table-wrapper"{ida}><table>{cap}<thead><tr>{head}</tr></thead>'
-                f"<tbody>\n{rows}</tbody></table></div>\n")
+        return (f'<figure class="table"{ida}>{cap}<div class="table-wrapper"><table>'
+                f"<thead><tr>{head}</tr></thead><tbody>\n{rows}</tbody></table></div>"
+                f"</figure>\n")
 
     def display_math(self, m: MathBlock) -> str:
         refs = self.site.refs
@@ -554,6 +554,16 @@ class PageRenderer:
             paras = [p.strip() for p in re.split(r"\n\s*\n", text) if p.strip()]
             return "".join(f"<p>{esc(p)}</p>\n" for p in paras)
         return ""  # latex-only content and unmapped rst (the parser warned)
+
+
+def _edge(node, pos: int) -> str:
+    """The first (pos 0) or last (pos -1) character an inline node shows, when known."""
+    if isinstance(node, Text):
+        return node.text[pos] if node.text else ""
+    if isinstance(node, (Emph, Strong, Strike, Link, Slide)):
+        text = plain_text([node])
+        return text[pos] if text else ""
+    return ""
 
 
 def _dedent(s: str) -> str:
