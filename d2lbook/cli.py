@@ -104,8 +104,6 @@ def main(argv: list[str] | None = None) -> int:
             cfg = load_config(Path(args.book), diags)
             shutil.rmtree(cfg.output_dir, ignore_errors=True)
             return 0
-        # the library does not depend on cross references, so `build lib` works on a
-        # book whose references are still being written
         if args.command == "serve":
             # the preview starts even when the book has errors: they show on the page
             from d2lbook.config import load_config
@@ -115,9 +113,11 @@ def main(argv: list[str] | None = None) -> int:
             module = importlib.import_module(SERVE)
             out = Path(args.out).resolve() if args.out else cfg.output_dir / "html"
             return module.serve(cfg.root, out, args.host, args.port, args.eval, args.tab)
-        book, refs = load(args, diags,
-                          with_refs=not (args.command == "build" and args.target == "lib"))
-        if args.command == "build" and args.target == "lib":
+        # the library and the execution of code do not depend on cross references, so
+        # they work on a book whose references are still being written
+        code_only = args.command == "build" and args.target in ("lib", "eval")
+        book, refs = load(args, diags, with_refs=not code_only)
+        if code_only:
             # sections and images that do not exist yet contribute nothing to the library
             diags.downgrade("missing-toc-entry")
             diags.downgrade("missing-image")

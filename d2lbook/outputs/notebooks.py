@@ -279,12 +279,20 @@ def _copy_resources(book: Book, dest: Path) -> None:
 
 
 def build_notebooks(book: Book, refs: Refs, tabs: list[str],
-                    diags: Diagnostics | None = None) -> list[Path]:
-    """Write every section's notebook for each tab; unchanged files are not rewritten."""
+                    diags: Diagnostics | None = None, with_outputs: bool = True) -> list[Path]:
+    """Write every section's notebook for each tab; unchanged files are not rewritten.
+
+    With ``with_outputs``, code cells carry the outputs of ``d2lbook build eval`` where a
+    result matches the current code (stale results are left out).
+    """
+    from d2lbook.execute import fill_outputs, load_results
+
     paths = []
     for tab in tabs:
+        results = load_results(book, tab) if with_outputs else {}
         for section in book.ordered():
             nb = section_notebook(book, section, tab, refs)
+            fill_outputs(nb, results.get(section.path))
             path = notebook_path(book, tab, section)
             text = json.dumps(nb, ensure_ascii=False, indent=1, sort_keys=True) + "\n"
             if not (path.exists() and path.read_text(encoding="utf-8") == text):
