@@ -435,3 +435,24 @@ def test_cli_build_html(tmp_path):
     assert rc == 0
     assert (tmp_path / "site" / "chapter_basics" / "math.html").is_file()
     assert broken_links(tmp_path / "site") == []
+
+
+def test_raw_html_cannot_load_from_outside(make_book, tmp_path):
+    root = make_book({"a.md": "# A\n\n<iframe src=\"https://video.example.org/v\"></iframe>\n\n"
+                              "文字 <img src=\"https://img.example.org/a.png\"> 和 <b>粗体</b>。\n"})
+    _, diags = build(root, tmp_path / "out")
+    page = read(tmp_path / "out", "a.html")
+    assert 'data-blocked-src="https://video.example.org/v"' in page
+    assert 'data-blocked-src="https://img.example.org/a.png"' in page
+    assert "<b>粗体</b>" in page
+    assert broken_links(tmp_path / "out") == []
+    warnings = [str(w) for w in diags.warnings]
+    assert any(w.startswith("a.md:3: warning: raw HTML loads something") for w in warnings)
+    assert any(w.startswith("a.md:5: warning: raw HTML loads something") for w in warnings)
+
+
+def test_chinese_line_breaks_add_no_spaces(make_book, tmp_path):
+    root = make_book({"a.md": "# A\n\n深度学习\n模型（\n**张量**\n）和\nPyTorch\n框架。\n"})
+    build(root, tmp_path / "out")
+    page = read(tmp_path / "out", "a.html")
+    assert "<p>深度学习模型（<strong>张量</strong>）和\nPyTorch\n框架。</p>" in page

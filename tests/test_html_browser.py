@@ -237,8 +237,16 @@ def test_copy_dark_mode_long_output_and_mobile_menu(served, browser):
     assert page.evaluate("getComputedStyle(document.body).backgroundColor") != bg
     page.reload()
     assert page.evaluate("document.documentElement.dataset.theme") == "dark"
+    # printing shows the chosen framework's code only, without navigation
+    page.emulate_media(media="print")
+    assert not page.locator("#sidebar").is_visible()
+    assert not page.locator(".tab-bar").first.is_visible()
+    assert "torch.arange(12)" in visible_text(page, ".tab-group pre")
+    assert "jnp.arange" not in visible_text(page, ".tab-group pre")
+    page.emulate_media(media="screen")
     # phone-sized window: the sidebar is a menu
     page.set_viewport_size({"width": 390, "height": 800})
+    page.wait_for_timeout(400)  # the sidebar slides away
     assert not page.locator("#sidebar").is_visible() or page.evaluate(
         "document.getElementById('sidebar').getBoundingClientRect().right <= 0")
     page.click(".menu-button")

@@ -67,6 +67,8 @@ def attr(s: str) -> str:
 CJK_RE = re.compile(r"[\u2e80-\u9fff\uf900-\ufaff\uff00-\uffef\u3000-\u303f]")
 HIDE_MARK_RE = re.compile(r"^[ \t]*#[ \t]*(@hide(_code|_output|_all)?|hide code|hide outputs?)"
                           r"[ \t]*\n?", re.I | re.M)
+EXTERNAL_LOAD_RE = re.compile(
+    r"""\b(src|srcset|poster|data|background)(\s*=\s*["']?\s*(?:https?:)?//)""", re.I)
 CJK_PUNCT_RE = re.compile(r"[\u3000-\u303f\uff00-\uffef]")
 URL_SCHEME_RE = re.compile(r"^[a-zA-Z][a-zA-Z0-9+.-]*:|^//")
 BIB_ID = "bib-"
@@ -164,7 +166,7 @@ class PageRenderer:
             elif isinstance(n, Image):
                 out.append(self.image(n))
             elif isinstance(n, RawInline):
-                out.append(n.html)
+                out.append(self.local_only(n.html, self._loc))
             elif isinstance(n, Ref):
                 out.append(self.ref(n))
             elif isinstance(n, Cite):
@@ -183,6 +185,14 @@ class PageRenderer:
         k = len(self.result.math)
         self.result.math.append((tex, display, loc or self._loc))
         return f"\x00{k}\x00"
+
+    def local_only(self, markup: str, loc: Loc | None) -> str:
+        """Raw HTML with anything it would load from outside the site disabled (warned)."""
+        if "//" not in markup or not EXTERNAL_LOAD_RE.search(markup):
+            return markup
+        self.warn(loc, "raw HTML loads something from outside the site; disabled: "
+                       + EXTERNAL_LOAD_RE.search(markup).group(0)[:80])
+        return EXTERNAL_LOAD_RE.sub(r"data-blocked-\1\2", markup)
 
     def link(self, n: Link) -> str:
         url = n.url
@@ -543,7 +553,7 @@ class PageRenderer:
 
     def raw(self, b: Raw) -> str:
         if b.format == "html":
-            return b.text
+            return self.local_only(b.text, b.loc)
         if b.format == "rst-only-html":
             text = b.text.strip()
             m = re.match(r"^\.\.\s+raw::\s*html\s*\n(.*)$", text, re.S)
