@@ -456,3 +456,21 @@ def test_chinese_line_breaks_add_no_spaces(make_book, tmp_path):
     build(root, tmp_path / "out")
     page = read(tmp_path / "out", "a.html")
     assert "<p>深度学习模型（<strong>张量</strong>）和\nPyTorch\n框架。</p>" in page
+
+
+def test_removed_sections_and_unused_images_are_deleted(tmp_path):
+    root = tmp_path / "book"
+    shutil.copytree(BOOKS / "html_basic", root)
+    out = tmp_path / "out"
+    build(root, out, basic_results())
+    images = sorted(p.name for p in (out / "_images").iterdir())
+    assert len(images) == 2
+    res = basic_results()
+    res["pytorch"][CODE].outputs[12] = []  # the plot is gone
+    idx = root / "chapter_search" / "index.md"
+    idx.write_text(idx.read_text(encoding="utf-8").replace("hummingbird", ""), encoding="utf-8")
+    report, _ = build(root, out, res)
+    assert not (out / "chapter_search" / "hummingbird.html").exists()
+    assert out / "chapter_search" / "hummingbird.html" in report.removed
+    assert not (out / "_images").exists() or list((out / "_images").iterdir()) == []
+    assert broken_links(out) == []

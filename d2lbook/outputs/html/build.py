@@ -93,6 +93,7 @@ class BuildReport:
     pages: int = 0
     rendered: int = 0
     rendered_pages: list[str] = field(default_factory=list)
+    removed: list[Path] = field(default_factory=list)
     search: str = ""  # "built", "skipped", or why not
     seconds: float = 0.0
     timings: dict[str, float] = field(default_factory=dict)
@@ -399,10 +400,17 @@ class Builder:
         self.sidebars: dict = {}
         self._order = book.ordered()
         self._position = {x.path: k for k, x in enumerate(self._order)}
-        new_state = {"version": STATE_VERSION, "pages": {}, "assets": self.state.get("assets")}
+        new_state = {"version": STATE_VERSION, "pages": {}, "images": {},
+                     "assets": self.state.get("assets")}
+        old_images = self.state.get("images", {})
+        prune_images = True
         for p in pages:
             if p not in todo:
                 new_state["pages"][p.path] = p.key
+                if p.path in old_images:
+                    new_state["images"][p.path] = old_images[p.path]
+                else:
+                    prune_images = False  # state from an older version: keep every image
         # file creation is slow on some file systems: writes overlap with rendering
         pool = ThreadPoolExecutor(4) if len(todo) > 8 else None
         futures = []
@@ -417,6 +425,7 @@ class Builder:
         for p in todo:
             write(self.out / page_url(p.path), self.page_html(p, pages))
             new_state["pages"][p.path] = p.key
+            new_state["images"][p.path] = sorted({im.name for im in p.result.images})
         self.report.rendered = len(todo)
         self.report.rendered_pages = [p.path for p in todo]
         tm["pages"] = time.perf_counter() - t1
@@ -442,13 +451,25 @@ class Builder:
             pool.shutdown(wait=True)
             for f in futures:
                 f.result()  # a failed write fails the build before the state is saved
+        # pages of sections no longer in the book, and images no page shows
+        for path in old_pages:
+            if path not in new_state["pages"]:
+                (self.out / page_url(path)).unlink(missing_ok=True)
+                self.report.removed.append(self.out / page_url(path))
+        if prune_images and (self.out / "_images").is_dir():
+            keep = {n for names in new_state["images"].values() for n in names}
+            for f in (self.out / "_images").iterdir():
+                if f.name not in keep and not f.name.startswith("."):
+                    f.unlink(missing_ok=True)
+                    self.report.removed.append(f)
         tm["files"] = time.perf_counter() - t1
 
         # search index: a full build with anything new
         t1 = time.perf_counter()
         if not self.search:
             self.report.search = "skipped"
-        elif todo or not (self.out / "pagefind" / "pagefind.js").is_file():
+        elif todo or self.report.removed or not (
+                self.out / "pagefind" / "pagefind.js").is_file():
             self.report.search = run_pagefind(self.out, self.diags)
         else:
             self.report.search = "up to date"
