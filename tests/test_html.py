@@ -474,3 +474,16 @@ def test_removed_sections_and_unused_images_are_deleted(tmp_path):
     assert out / "chapter_search" / "hummingbird.html" in report.removed
     assert not (out / "_images").exists() or list((out / "_images").iterdir()) == []
     assert broken_links(out) == []
+
+
+def test_a_fixed_bibtex_entry_rerenders_the_pages_citing_it(tmp_path):
+    root = tmp_path / "book"
+    shutil.copytree(BOOKS / "html_basic", root)
+    out = tmp_path / "out"
+    build(root, out)
+    bib = root / "refs.bib"
+    bib.write_text(bib.read_text(encoding="utf-8").replace("year = {1986}", "year = {1987}"),
+                   encoding="utf-8")
+    report, _ = build(root, out)
+    assert sorted(report.rendered_pages) == ["chapter_basics/math", "references"]
+    assert "Rumelhart 等, 1987</a>" in read(out, "chapter_basics/math.html")

@@ -38,7 +38,18 @@ from d2lbook.outputs.html.render import (
     page_url,
     rel_prefix,
 )
-from d2lbook.source.model import Bibliography, Book, Loc, Raw, Section, plain_text, walk_blocks
+from d2lbook.source.model import (
+    Bibliography,
+    Book,
+    Cite,
+    Loc,
+    Raw,
+    Section,
+    block_inlines,
+    plain_text,
+    walk_blocks,
+    walk_inlines,
+)
 
 HERE = Path(__file__).resolve().parent
 STATE_FILE = ".d2lbook-html.json"
@@ -302,7 +313,30 @@ class Builder:
         return _sha(site_key, sec.source_hash, sec.path, sec.number,
                     repr([self._target_sig(x) for x in used]),
                     repr([(t.label, t.number) for t in own]),
-                    self._result_digest(sec.path), nb)
+                    repr(self._cite_sig(sec)), self._result_digest(sec.path), nb)
+
+    def _cite_sig(self, sec: Section) -> list:
+        """What the section's citations show (author, year): a fixed BibTeX entry re-renders
+        the pages that cite it. The keys a section cites are remembered by source hash."""
+        memo = self.state.setdefault("cites", {})
+        hit = memo.get(sec.path)
+        if hit and hit[0] == sec.source_hash:
+            keys = hit[1]
+        else:
+            found: dict[str, None] = {}
+            for b in walk_blocks(sec.blocks):
+                for inl in block_inlines(b):
+                    for n in walk_inlines(inl):
+                        if isinstance(n, Cite):
+                            found.update(dict.fromkeys(n.keys))
+            keys = list(found)
+            memo[sec.path] = [sec.source_hash, keys]
+        self._cites[sec.path] = memo[sec.path]
+        refs = self.refs
+        if not keys or refs is None or getattr(refs, "bib", None) is None:
+            return keys
+        return [(k, refs.author_text(k), refs.year(k)) if k in refs.bib.entries else (k,)
+                for k in keys]
 
     # ----------------------------------------------------------- notebooks
     def notebook_links(self, sec: Section) -> tuple[list[dict], list[dict], list[tuple]]:
@@ -349,6 +383,7 @@ class Builder:
         pages: list[_Page] = []
         copies: list[tuple[Path, Path]] = []
         self._nb: dict[str, tuple] = {}
+        self._cites: dict[str, list] = {}
         for sec in book.ordered():
             dl, cl, cp = self.notebook_links(sec)
             self._nb[sec.path] = (dl, cl)
@@ -401,7 +436,7 @@ class Builder:
         self._order = book.ordered()
         self._position = {x.path: k for k, x in enumerate(self._order)}
         new_state = {"version": STATE_VERSION, "pages": {}, "images": {},
-                     "assets": self.state.get("assets")}
+                     "assets": self.state.get("assets"), "cites": self._cites}
         old_images = self.state.get("images", {})
         prune_images = True
         for p in pages:
