@@ -199,6 +199,7 @@ class Builder:
         self.state_path = self.out / STATE_FILE
         self.state = self._load_state()
         self.version = code_version()
+        self._kdir: str | None = None
 
     # -------------------------------------------------------------- state
     def _load_state(self) -> dict:
@@ -377,7 +378,9 @@ class Builder:
                              sorted(self.extra.items())))
         site_key = _sha(self.version, self.toc_signature(), site.tabs, site.lang, site.title,
                         repr(self.links), repr(sorted(self._colab.items())), statics_sig,
-                        site.bib_page, self.book.index)
+                        site.bib_page, self.book.index,
+                        katex_mod.katex_version(Path(self._katex_dir()) if self._katex_dir()
+                                                else None))
         old_pages: dict = self.state.get("pages", {})
         own = self._targets_by_section()
         pages: list[_Page] = []
@@ -518,8 +521,10 @@ class Builder:
 
     # -------------------------------------------------------------- math
     def _katex_dir(self) -> str:
-        d = katex_mod.find_katex([self.site.root])
-        return str(d) if d else ""
+        if self._kdir is None:
+            d = katex_mod.find_katex([self.site.root])
+            self._kdir = str(d) if d else ""
+        return self._kdir
 
     def _math(self, todo: list[_Page]) -> None:
         items = [(tex, disp) for p in todo for tex, disp, _ in p.result.math]
