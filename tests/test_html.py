@@ -487,3 +487,12 @@ def test_a_fixed_bibtex_entry_rerenders_the_pages_citing_it(tmp_path):
     report, _ = build(root, out)
     assert sorted(report.rendered_pages) == ["chapter_basics/math", "references"]
     assert "Rumelhart 等, 1987</a>" in read(out, "chapter_basics/math.html")
+
+
+def test_a_section_named_search_keeps_its_page(make_book, tmp_path):
+    root = make_book({"search.md": "# 检索\n\n一节叫作 search 的内容。\n"})
+    build(root, tmp_path / "out")
+    assert "一节叫作 search 的内容" in read(tmp_path / "out", "search.html")
+    assert 'action="_search.html"' in read(tmp_path / "out", "search.html")
+    assert (tmp_path / "out" / "_search.html").is_file()
+    assert broken_links(tmp_path / "out") == []

@@ -53,8 +53,6 @@ from d2lbook.source.model import (
 
 HERE = Path(__file__).resolve().parent
 STATE_FILE = ".d2lbook-html.json"
-SEARCH_PAGE = "search"
-BIB_PAGE = "bibliography"
 MATH_RE = re.compile("\x00(\\d+)\x00")
 STATE_VERSION = 1
 
@@ -136,6 +134,11 @@ class Site:
         self.title = (getattr(cfg, "title", "") or (plain_text(index.title) if index else "")
                       or "Book")
         self.results = self._clean_results(results)
+        # names of the pages the site adds, unless the book has sections of those names
+        self.search_page = next(n for n in ("search", "_search", "_d2lbook_search")
+                                if n not in book.sections)
+        self.bib_name = next(n for n in ("bibliography", "_bibliography", "_d2lbook_bib")
+                             if n not in book.sections)
         self.bib_page = self._find_bib_page()
         self._bib_html: str | None = None
 
@@ -169,7 +172,7 @@ class Site:
                     return s.path
         refs = self.refs
         if refs is not None and getattr(refs, "cited", None):
-            return BIB_PAGE
+            return self.bib_name
         return None
 
     def bibliography_html(self) -> str:
@@ -402,9 +405,9 @@ class Builder:
         for p in pages:
             if p.path == site.bib_page:
                 p.key = _sha(p.key, bib_sig)
-        pages.append(_Page(SEARCH_PAGE, None, _sha(site_key, "search")))
-        if site.bib_page == BIB_PAGE:
-            pages.append(_Page(BIB_PAGE, None, _sha(site_key, "bib", bib_sig)))
+        pages.append(_Page(site.search_page, None, _sha(site_key, "search")))
+        if site.bib_page == site.bib_name:
+            pages.append(_Page(site.bib_name, None, _sha(site_key, "bib", bib_sig)))
         self.report.pages = len(pages)
         tm["keys"] = time.perf_counter() - t0
 
@@ -417,7 +420,7 @@ class Builder:
         for p in todo:
             if p.section is not None:
                 p.result = PageRenderer(site, p.section).render()
-            elif p.path == BIB_PAGE:
+            elif p.path == site.bib_name:
                 p.result = PageResult(f"<h1>{esc(site.strings['bibliography'])}</h1>\n"
                                       + site.bibliography_html())
             else:
@@ -629,7 +632,7 @@ class Builder:
                        "text": self.title_text(order[i + 1].path)}
             downloads, colabs = self._nb.get(sec.path, ([], []))
             title = self.title_text(sec.path)
-        elif p.path == SEARCH_PAGE:
+        elif p.path == site.search_page:
             title = s["search"]
         else:
             title = s["bibliography"]
@@ -646,7 +649,8 @@ class Builder:
             default_tab=site.tabs[0], tab_css=self.tab_css(),
             header_links=self.links, sidebar=sidebar, crumbs=crumbs, prev=prev, next=nxt,
             content=p.result.body if p.result else "", quick=p.result.quick if p.result else False,
-            downloads=downloads, colabs=colabs, is_search=p.path == SEARCH_PAGE,
+            downloads=downloads, colabs=colabs, is_search=p.path == site.search_page,
+            search_url=prefix + page_url(site.search_page),
             is_home=is_home, index_url=prefix + "index.html",
             logo=prefix + "_static/" + logo.name if logo else None,
             favicon=prefix + "_static/" + (favicon.name if favicon else "favicon.svg"),
