@@ -552,7 +552,9 @@ class Builder:
             for tex, disp, loc in math:
                 r = done[katex_mod.key(tex, disp)]
                 if "html" in r:
-                    out.append(r["html"])
+                    # the search index gets the prose, not KaTeX's glyph soup
+                    out.append(r["html"].replace('<span class="katex">',
+                                                 '<span class="katex" data-pagefind-ignore>', 1))
                 else:
                     msg = r.get("error", "unknown error")
                     if not unavailable:
