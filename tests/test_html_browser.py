@@ -166,6 +166,11 @@ def test_choosing_jax_shows_jax_on_the_next_page_and_next_visit(pw, browser, tmp
         page = again.page(HB + ".html")
         assert page.evaluate("document.documentElement.dataset.tab") == "jax"
         assert "jnp.zeros(2)" in visible_text(page, ".tab-group pre")
+        # a link can choose the framework: ?tab=tensorflow
+        page = again.page(CODE + ".html?tab=tensorflow")
+        assert "import tensorflow as tf" in visible_text(page, ".tab-group pre")
+        page = again.page(HB + ".html")
+        assert page.evaluate("document.documentElement.dataset.tab") == "tensorflow"
         assert again.errors == [] and again.outside == []
     finally:
         again.close()
