@@ -140,8 +140,7 @@ def lstm():
     f.circle(320, cy, '+')
     f.line((331, cy), (585, cy))
     # gates
-    gates = [(170, 'F_{t}', 'σ'), (270, 'I_{t}', 'σ'), (370, '~C_{t}', 'tanh'), (470, 'O_{t}', 'σ')]
-    for x, name, act in gates:
+    for x, act in [(170, 'σ'), (270, 'σ'), (370, 'tanh'), (470, 'σ')]:
         kind = 'hid' if act == 'tanh' else 'gate'
         f.box(x, gy, act, kind, w=56)
         f.line((x, by), (x, gy + 17))
