@@ -24,6 +24,7 @@ from d2lbook.refs import build_refs
 from d2lbook.source.parse import load_book
 
 BOOKS = Path(__file__).resolve().parent / "books"
+pytestmark = pytest.mark.xdist_group("html")  # the site fixture is built once per worker
 CODE = "chapter_basics/code"
 
 

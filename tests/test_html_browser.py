@@ -28,7 +28,8 @@ if not Path(CHROMIUM).exists():
 
 from test_html import BOOKS, CODE, basic_results  # noqa: E402
 
-pytestmark = pytest.mark.browser
+# one worker builds and serves the site for all of them
+pytestmark = [pytest.mark.browser, pytest.mark.xdist_group("html_browser")]
 ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
         "--disable-component-update", "--disable-sync", "--no-first-run",
         "--disable-default-apps", "--disable-extensions"]
