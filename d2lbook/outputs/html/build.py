@@ -42,6 +42,7 @@ from d2lbook.source.model import (
     Bibliography,
     Book,
     Cite,
+    CodeCell,
     Loc,
     Raw,
     Section,
@@ -154,14 +155,17 @@ class Site:
             r = results.get(tab)
             if r:
                 out[tab] = r
-            elif any(s.blocks for s in self.book.sections.values()):
-                from d2lbook.source.tabs import has_tab
-
-                if any(has_tab(s, tab) for s in self.book.sections.values()):
-                    self.warning(None, f"no execution results for tab {tab!r}: its pages show "
-                                       "code without outputs (run `d2lbook build eval`)",
-                                 file="html")
+            elif self._has_code(tab):
+                self.warning(None, f"no execution results for tab {tab!r}: its pages show "
+                                   "code without outputs (run `d2lbook build eval`)",
+                             file="html")
         return out
+
+    def _has_code(self, tab: str) -> bool:
+        default = self.tabs[0]
+        return any(isinstance(b, CodeCell) and b.executable and not b.is_setup
+                   and tab in (b.tabs or (default,))
+                   for s in self.book.sections.values() for b in walk_blocks(s.blocks))
 
     def _find_bib_page(self) -> str | None:
         for s in self.book.ordered():
