@@ -91,9 +91,9 @@ def code_version() -> str:
                 and "__pycache__" not in p.parts:
             h.update(p.name.encode())
             h.update(p.read_bytes())
-    import pygments
+    from importlib.metadata import version
 
-    h.update(pygments.__version__.encode())
+    h.update(version("pygments").encode())
     return h.hexdigest()
 
 

@@ -9,50 +9,62 @@ from __future__ import annotations
 import hashlib
 import html
 from functools import lru_cache
+from importlib.metadata import version as _dist_version
 from pathlib import Path
-
-import pygments
-from pygments import highlight as _highlight
-from pygments.formatters import HtmlFormatter
-from pygments.lexers import get_lexer_by_name
-from pygments.util import ClassNotFound
 
 from d2lbook.outputs.html.cache import JsonCache, open_cache
 
-_FORMATTER = HtmlFormatter(nowrap=True)
-
 LANG_ALIASES = {"": "text", "py": "python", "python3": "python", "ipython": "python",
                 "sh": "bash", "shell": "bash", "txt": "text"}
-_VERSION = pygments.__version__ + "-" + hashlib.sha1(Path(__file__).read_bytes()).hexdigest()[:8]
+PLAIN = {"text", "txt", "plain", "none", "output", ""}
 _cache: JsonCache | None = None
 
 
 def persistent_cache() -> JsonCache:
     global _cache
     if _cache is None:
-        _cache = open_cache("highlight", _VERSION)
+        own = hashlib.sha1(Path(__file__).read_bytes()).hexdigest()[:8]
+        _cache = open_cache("highlight", f"{_dist_version('pygments')}-{own}")
     return _cache
 
 
 @lru_cache(maxsize=64)
 def _lexer(lang: str):
+    """The Pygments lexer for ``lang`` (Pygments is imported only when a cache misses)."""
+    from pygments.lexers import get_lexer_by_name
+    from pygments.util import ClassNotFound
+
     name = LANG_ALIASES.get(lang, lang)
     try:
-        return get_lexer_by_name(name, stripnl=False, ensurenl=False)
+        lexer = get_lexer_by_name(name, stripnl=False, ensurenl=False)
     except ClassNotFound:
         return None
+    return None if lexer.name == "Text only" else lexer
+
+
+@lru_cache(maxsize=1)
+def _formatter():
+    from pygments.formatters import HtmlFormatter
+
+    return HtmlFormatter(nowrap=True)
 
 
 def highlight(code: str, lang: str = "python") -> str:
     """HTML of ``code`` with Pygments token classes, without the wrapping ``<pre>``."""
-    lexer = _lexer(lang.lower())
-    if lexer is None or lexer.name == "Text only":
+    lang = lang.lower()
+    if lang in PLAIN:
         return html.escape(code, quote=False)
     cache = persistent_cache()
     k = hashlib.sha1(f"{lang}\0{code}".encode()).hexdigest()
     out = cache.get(k)
     if out is None:
-        out = _highlight(code, lexer, _FORMATTER)
+        lexer = _lexer(lang)
+        if lexer is None:
+            out = html.escape(code, quote=False)
+        else:
+            from pygments import highlight as _highlight
+
+            out = _highlight(code, lexer, _formatter())
         cache.set(k, out)
     return out
 
@@ -65,6 +77,8 @@ def save() -> None:
 def stylesheet() -> str:
     """Light and dark Pygments styles, scoped under ``.highlight``; dark follows
     ``data-theme="dark"`` or the system preference when no theme is chosen."""
+    from pygments.formatters import HtmlFormatter
+
     light = HtmlFormatter(style="friendly").get_style_defs(".highlight")
     dark_fmt = HtmlFormatter(style="monokai")
     dark_forced = dark_fmt.get_style_defs('html[data-theme="dark"] .highlight')
