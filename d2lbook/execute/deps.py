@@ -111,8 +111,11 @@ def parse_library(path: Path) -> Library | None:
         lib = Library(whole, whole, {}, {}, set())
     else:
         header, sources, refs, dynamic = [], {}, {}, set()
+        lines = text.splitlines(keepends=True)
         for node in tree.body:
-            seg = ast.get_source_segment(text, node) or ast.dump(node)
+            # slicing the lines once is linear; ast.get_source_segment per node is quadratic
+            first = min([node.lineno] + [d.lineno for d in getattr(node, "decorator_list", [])])
+            seg = "".join(lines[first - 1: node.end_lineno]) or ast.dump(node)
             names = _defined(node)
             if not names:
                 header.append(seg)
