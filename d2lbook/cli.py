@@ -80,9 +80,23 @@ def load(args: argparse.Namespace, diags: Diagnostics, with_refs: bool = True):
     root = Path(args.book).resolve()
     if not (root / "config.ini").exists() and not (root / "index.md").exists():
         raise BuildError([_diag(f"{root} has no config.ini or index.md: not a book folder")])
-    book = load_book(root, diags, raise_errors=False)
+    book = load_book(root, diags, raise_errors=False, cache=parse_cache(root))
     refs = build_refs(book, diags) if with_refs else None
     return book, refs
+
+
+def parse_cache(root: Path):
+    """The parse cache of a book, in the user's cache folder (never inside the book)."""
+    import hashlib
+    import os
+
+    from d2lbook.source.parse import ParseCache
+
+    if os.environ.get("D2LBOOK_NO_PARSE_CACHE"):
+        return None
+    base = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "d2lbook"
+    name = hashlib.sha1(str(root).encode()).hexdigest()[:16]
+    return ParseCache(base / "parse" / f"{name}.pickle")
 
 
 def _diag(msg: str):

@@ -66,6 +66,9 @@ class Previewer:
         self.state = State()
         self.log = log
         self.first = True
+        from d2lbook.source.parse import ParseCache
+
+        self.cache = ParseCache()  # in memory: only changed files are parsed again
 
     def build(self, changed: set[str] | None = None) -> float:
         """Rebuild; returns seconds. Errors are published, never raised."""
@@ -78,7 +81,7 @@ class Previewer:
         diags = Diagnostics()
         errors: list[str] = []
         try:
-            book = load_book(self.root, diags, raise_errors=False)
+            book = load_book(self.root, diags, raise_errors=False, cache=self.cache)
             refs = build_refs(book, diags)
             if diags.errors:
                 raise BuildError(diags.errors)

@@ -8,6 +8,7 @@ raised one at a time, so one run reports them all.
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import re
 from pathlib import Path, PurePosixPath
@@ -55,6 +56,7 @@ from d2lbook.source.model import (
     TocEntry,
     UnknownRole,
     plain_text,
+    walk_blocks,
 )
 
 _MD = (
@@ -556,10 +558,6 @@ class SectionParser:
         cap_tok = _MD.parseInline(img.alt)[0] if img.alt else None
         caption = self.inlines(cap_tok, img.loc.line - 1) if cap_tok else []
         fig = Figure(img.src, self.resolve(img.src), caption, img.loc)
-        if not _is_url(img.src) and self.root is not None \
-                and not (self.root / fig.path).exists():
-            self.diags.error(img.loc, f"missing image {img.src!r} (looked for {fig.path})",
-                             code="missing-image")
         for a in attrs:
             if a.role in ("label", "width", "height"):
                 setattr(fig, a.role, a.content.strip())
@@ -720,12 +718,74 @@ def read_source(path: Path, file: str, diags: Diagnostics) -> str | None:
         return None
 
 
+PARSER_VERSION = "2"
+
+
+class ParseCache:
+    """Parsed sections keyed by their content (and the tabs, which the parse depends on).
+
+    A live preview keeps one in memory; ``path`` makes it persistent between commands
+    (a pickle written atomically). An entry can never be stale: its key is the content.
+    """
+
+    def __init__(self, path: Path | None = None):
+        self.path = path
+        self.entries: dict[str, tuple[bytes, list]] = {}  # key -> (pickled blocks, diagnostics)
+        self.used: set[str] = set()
+        self.dirty = False
+        if path is not None and path.exists():
+            import pickle
+
+            try:
+                with open(path, "rb") as f:
+                    version, entries = pickle.load(f)
+                if version == PARSER_VERSION:
+                    self.entries = entries
+            except Exception:  # a corrupt cache is only a cache: start afresh
+                self.entries = {}
+
+    def save(self) -> None:
+        if self.path is None or not self.dirty:
+            return
+        import pickle
+
+        from d2lbook.util import atomic_write
+
+        keep = {k: v for k, v in self.entries.items() if k in self.used}
+        atomic_write(self.path, pickle.dumps((PARSER_VERSION, keep), protocol=5))
+        self.dirty = False
+
+
+def _parse_cached(text: str, file: str, config: Config, diags: Diagnostics, root: Path,
+                  cache: ParseCache | None) -> list[Block]:
+    if cache is None:
+        return parse_section(text, file, config, diags, root)
+    key = hashlib.sha1("\x00".join([PARSER_VERSION, file, ",".join(config.tabs), text])
+                       .encode()).hexdigest()
+    cache.used.add(key)
+    import pickle
+
+    hit = cache.entries.get(key)
+    if hit is None:
+        local = Diagnostics()
+        blocks = parse_section(text, file, config, local, root)
+        cache.entries[key] = (pickle.dumps(blocks, protocol=5), local.items)
+        cache.dirty = True
+        diags.items.extend(local.items)
+        return blocks
+    data, items = hit
+    diags.items.extend(dataclasses.replace(d) for d in items)
+    return pickle.loads(data)  # a fresh copy: callers may change what they get
+
+
 def load_book(root: Path | str, diags: Diagnostics | None = None,
-              config: Config | None = None, raise_errors: bool = True) -> Book:
+              config: Config | None = None, raise_errors: bool = True,
+              cache: ParseCache | None = None) -> Book:
     """Read ``config.ini`` and every section reached from the index's toc blocks.
 
     Raises :class:`BuildError` with all problems found when ``raise_errors``
     and any error was found; otherwise the problems are left in ``diags``.
+    ``cache`` reuses the parse of files whose content did not change.
     """
     root = Path(root).resolve()
     diags = diags if diags is not None else Diagnostics()
@@ -748,7 +808,11 @@ def load_book(root: Path | str, diags: Diagnostics | None = None,
         text = read_source(fpath, file, diags)
         if text is None:
             return
-        blocks = parse_section(text, file, config, diags, root)
+        blocks = _parse_cached(text, file, config, diags, root, cache)
+        for b in walk_blocks(blocks):
+            if isinstance(b, Figure) and not _is_url(b.src) and not (root / b.path).exists():
+                diags.error(b.loc, f"missing image {b.src!r} (looked for {b.path})",
+                            code="missing-image")
         sec = Section(path=path, blocks=blocks, depth=depth, numbered=numbered, parent=parent,
                       source_hash=hashlib.sha1(text.encode()).hexdigest())
         for b in blocks:
@@ -770,6 +834,8 @@ def load_book(root: Path | str, diags: Diagnostics | None = None,
                     file=str(root))
     else:
         visit(config.index, 0, False, None, None)
+    if cache is not None:
+        cache.save()
     if raise_errors:
         diags.raise_if_errors()
     return book
