@@ -135,3 +135,18 @@ def test_many_errors_in_one_run(make_book, capsys):
                      "b.md:4: error: :ref: to unknown label 'nope2'",
                      "b.md:7: error: tab 'nope' is not in [build] tabs"]:
         assert expected in err
+
+
+def test_parse_cache_never_hides_a_change(make_book, capsys, tmp_path, monkeypatch):
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    root = make_book({"a.md": "# A\n\n![x](img/a.svg)\n:label:`fig_a`\n",
+                      "img/a.svg": "<svg xmlns='http://www.w3.org/2000/svg'/>"})
+    assert main(["check", "--book", str(root)]) == 0
+    assert list((tmp_path / "cache" / "d2lbook" / "parse").glob("*.pickle"))
+    (root / "img" / "a.svg").unlink()  # same markdown, but the image is gone
+    assert main(["check", "--book", str(root)]) == 1
+    assert "a.md:3: error: missing image" in capsys.readouterr().err
+    (root / "a.md").write_text("# A\n\n:numref:`nope`\n", encoding="utf-8")
+    assert main(["check", "--book", str(root)]) == 1
+    err = capsys.readouterr().err
+    assert "a.md:3: error: :numref: to unknown label 'nope'" in err and "missing image" not in err
