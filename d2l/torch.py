@@ -1,0 +1,2453 @@
+# This file is generated from the book by `d2lbook build lib`; do not edit it.
+# Change the book's #@save cells instead.
+
+
+import collections
+import hashlib
+import inspect
+import math
+import os
+import random
+import re
+import shutil
+import sys
+import tarfile
+import time
+import zipfile
+from IPython import display
+from matplotlib import pyplot as plt
+from matplotlib_inline import backend_inline
+import numpy as np
+
+
+d2l = sys.modules[__name__]
+
+
+import torch
+import torchvision
+from torch import nn
+from torch.nn import functional as F
+
+
+def use_svg_display():
+    """Show matplotlib figures as SVG in Jupyter.
+
+    Defined in :numref:`sec_calculus`
+    """
+    d2l.backend_inline.set_matplotlib_formats('svg')
+
+
+def set_figsize(figsize=(3.5, 2.5)):
+    """Use SVG output and set the default size of new matplotlib figures.
+
+    Defined in :numref:`sec_calculus`
+    """
+    use_svg_display()
+    d2l.plt.rcParams['figure.figsize'] = figsize
+
+
+def set_axes(axes, xlabel, ylabel, xlim, ylim, xscale, yscale, legend):
+    """Set the labels, limits, scales and legend of matplotlib axes.
+
+    Defined in :numref:`sec_calculus`
+    """
+    if xlabel is not None:
+        axes.set_xlabel(xlabel)
+    if ylabel is not None:
+        axes.set_ylabel(ylabel)
+    axes.set_xscale(xscale)
+    axes.set_yscale(yscale)
+    if xlim is not None:
+        axes.set_xlim(xlim)
+    if ylim is not None:
+        axes.set_ylim(ylim)
+    if legend:
+        axes.legend(legend)
+    axes.grid(True)
+
+
+def plot(X, Y=None, xlabel=None, ylabel=None, legend=[], xlim=None,
+         ylim=None, xscale='linear', yscale='linear',
+         fmts=('-', 'm--', 'g-.', 'r:'), figsize=(3.5, 2.5), axes=None):
+    """Plot one or several curves in one figure.
+
+    Defined in :numref:`sec_calculus`
+    """
+    def to_numpy(a):
+        if isinstance(a, (list, tuple)):
+            return np.array([to_numpy(e) for e in a], dtype=float)
+        if hasattr(a, 'detach'):  # a PyTorch tensor, possibly on a GPU
+            a = a.detach().cpu()
+        return np.asarray(a, dtype=float)
+
+    def as_curves(v):
+        if hasattr(v, 'ndim'):  # a tensor or an array: 1-D is one curve, 2-D one per row
+            return [to_numpy(v)] if v.ndim == 1 else [to_numpy(row) for row in v]
+        if all(np.ndim(e) == 0 for e in v):  # a flat sequence of numbers is one curve
+            return [to_numpy(v)]
+        return [to_numpy(c) for c in v]
+
+    xs = as_curves(X)
+    if Y is None:  # the given values are ordinates; use indices as abscissae
+        xs, ys = [None] * len(xs), xs
+    else:
+        ys = as_curves(Y)
+        if len(xs) == 1 and len(ys) > 1:  # all curves share the same abscissae
+            xs = xs * len(ys)
+    if axes is None:
+        set_figsize(figsize)
+        axes = d2l.plt.gca()
+    axes.cla()
+    for i, (x, y) in enumerate(zip(xs, ys)):
+        fmt = fmts[i % len(fmts)]
+        if x is None or len(x) == 0:
+            axes.plot(y, fmt)
+        else:
+            axes.plot(x, y, fmt)
+    set_axes(axes, xlabel, ylabel, xlim, ylim, xscale, yscale, legend)
+
+
+class Timer:
+    """Record multiple running times.
+
+    Defined in :numref:`sec_linear_regression`
+    """
+    def __init__(self):
+        self.times = []
+        self.start()
+
+    def start(self):
+        """Start the timer."""
+        self.tik = time.perf_counter()
+
+    def stop(self):
+        """Stop the timer and record the time in a list."""
+        self.times.append(time.perf_counter() - self.tik)
+        return self.times[-1]
+
+    def avg(self):
+        """Return the average time."""
+        return sum(self.times) / len(self.times)
+
+    def sum(self):
+        """Return the sum of time."""
+        return sum(self.times)
+
+    def cumsum(self):
+        """Return the accumulated time."""
+        return np.array(self.times).cumsum().tolist()
+
+
+def add_to_class(Class):
+    """Register the decorated function as a method of `Class`.
+
+    Defined in :numref:`sec_oo-design`
+    """
+    def wrapper(obj):
+        setattr(Class, obj.__name__, obj)
+        return obj
+    return wrapper
+
+
+class HyperParameters:
+    """Base class whose subclasses store the arguments of __init__ as attributes.
+
+    Defined in :numref:`sec_oo-design`
+    """
+    def save_hyperparameters(self, ignore=[]):
+        """Save the arguments of the calling function as attributes of self."""
+        frame = inspect.currentframe().f_back
+        code = frame.f_code
+        names = code.co_varnames[:code.co_argcount + code.co_kwonlyargcount]
+        skip = set(ignore) | {'self'}
+        self.hparams = {name: frame.f_locals[name] for name in names
+                        if name not in skip and not name.startswith('_')}
+        for name, value in self.hparams.items():
+            setattr(self, name, value)
+
+
+from IPython import get_ipython
+
+
+def in_notebook():
+    """Return True when the code runs inside a Jupyter kernel.
+
+    Defined in :numref:`sec_oo-design`
+    """
+    shell = get_ipython()
+    # Jupyter, JupyterLab, VS Code and Colab all use (subclasses of) this shell
+    return shell is not None and any(
+        cls.__name__ == 'ZMQInteractiveShell' for cls in type(shell).__mro__)
+
+
+class ProgressBoard(d2l.HyperParameters):
+    """A board that plots data points as they arrive, e.g., losses during training.
+
+    Defined in :numref:`sec_oo-design`
+    """
+    def __init__(self, xlabel=None, ylabel=None, xlim=None, ylim=None,
+                 xscale='linear', yscale='linear',
+                 ls=['-', '--', '-.', ':'], colors=['C0', 'C1', 'C2', 'C3'],
+                 fig=None, axes=None, figsize=(3.5, 2.5), display=True,
+                 min_interval=0.5):
+        self.save_hyperparameters()
+        self.pending = collections.OrderedDict()  # label -> points not yet averaged
+        self.data = collections.OrderedDict()     # label -> ([x, ...], [y, ...])
+        self.handle, self.last_shown, self.stale, self.hooked = None, 0.0, False, False
+
+    def draw(self, x, y, label, every_n=1):
+        """Add the point (x, y) to the line `label`; plot the mean of every `every_n` points."""
+        points = self.pending.setdefault(label, [])
+        points.append((x, y))
+        if len(points) < every_n:
+            return
+        xs, ys = zip(*points)
+        points.clear()
+        line = self.data.setdefault(label, ([], []))
+        line[0].append(float(sum(xs)) / len(xs))
+        # Works for Python numbers and for tensors on any device: the sum stays on
+        # the device and only the mean is copied back, once per plotted point
+        line[1].append(float(sum(ys)) / len(ys))
+        if not (self.display and in_notebook()):
+            return
+        self.stale = True
+        if time.time() - self.last_shown >= self.min_interval:
+            self.show()
+        elif not self.hooked:  # Show the final state when the cell finishes
+            get_ipython().events.register('post_run_cell', self.show_if_stale)
+            self.hooked = True
+
+    def show_if_stale(self, *args):
+        get_ipython().events.unregister('post_run_cell', self.show_if_stale)
+        self.hooked = False
+        if self.stale:
+            self.show()
+
+    def show(self):
+        """Render all lines; in a notebook the figure is updated in place."""
+        d2l.use_svg_display()
+        if self.fig is None:
+            # A pyplot-free figure: Jupyter does not display it a second time
+            self.fig = plt.Figure(figsize=self.figsize)
+        axes = self.axes if self.axes is not None else (
+            self.fig.axes[0] if self.fig.axes else self.fig.add_subplot())
+        axes.cla()
+        styles = zip(self.ls * len(self.data), self.colors * len(self.data))
+        for (label, (xs, ys)), (ls, color) in zip(self.data.items(), styles):
+            axes.plot(xs, ys, linestyle=ls, color=color, label=label)
+        axes.set_xlabel(self.xlabel if self.xlabel is not None else 'x')
+        if self.ylabel is not None:
+            axes.set_ylabel(self.ylabel)
+        axes.set_xscale(self.xscale)
+        axes.set_yscale(self.yscale)
+        if self.xlim is not None:
+            axes.set_xlim(self.xlim)
+        if self.ylim is not None:
+            axes.set_ylim(self.ylim)
+        axes.legend()
+        self.fig.tight_layout()
+        if self.handle is None:
+            self.handle = display.display(self.fig, display_id=True)
+        else:
+            self.handle.update(self.fig)
+        self.stale, self.last_shown = False, time.time()
+
+
+def cpu():
+    """Return the CPU device.
+
+    Defined in :numref:`sec_oo-design`
+    """
+    return torch.device('cpu')
+
+
+def gpu(i=0):
+    """Return the i-th CUDA GPU device.
+
+    Defined in :numref:`sec_oo-design`
+    """
+    return torch.device(f'cuda:{i}')
+
+
+def num_gpus():
+    """Return the number of available CUDA GPUs.
+
+    Defined in :numref:`sec_oo-design`
+    """
+    return torch.cuda.device_count()
+
+
+def mps_available():
+    """Return True when Apple's Metal (MPS) accelerator can be used.
+
+    Defined in :numref:`sec_oo-design`
+    """
+    backend = getattr(torch.backends, 'mps', None)
+    return backend is not None and backend.is_available()
+
+
+def try_gpu(i=0):
+    """Return gpu(i) if it exists, else Apple's MPS device (for i = 0), else the CPU.
+
+    Defined in :numref:`sec_oo-design`
+    """
+    if i < num_gpus():
+        return gpu(i)
+    if i == 0 and mps_available():
+        return torch.device('mps')
+    return cpu()
+
+
+def try_all_gpus():
+    """Return all CUDA GPUs, else [MPS] where available, else [CPU].
+
+    Defined in :numref:`sec_oo-design`
+    """
+    if num_gpus() > 0:
+        return [gpu(i) for i in range(num_gpus())]
+    return [torch.device('mps')] if mps_available() else [cpu()]
+
+
+QUICK = os.environ.get('D2L_QUICK', '0').strip().lower() in ('1', 'true', 'yes')
+
+
+class Module(nn.Module, d2l.HyperParameters):
+    """The base class of models.
+
+    Defined in :numref:`sec_oo-design`
+    """
+    def __init__(self, plot_train_per_epoch=2, plot_valid_per_epoch=1):
+        super().__init__()
+        self.save_hyperparameters()
+        self.board = ProgressBoard()
+
+    def loss(self, y_hat, y):
+        raise NotImplementedError
+
+    def forward(self, X):
+        assert hasattr(self, 'net'), 'Neural network is defined'
+        return self.net(X)
+
+    def plot(self, key, value, train):
+        """Plot a point in the animation."""
+        assert hasattr(self, 'trainer'), 'Trainer is not inited'
+        self.board.xlabel = 'epoch'
+        if train:
+            x = self.trainer.train_batch_idx / self.trainer.num_train_batches
+            n = self.trainer.num_train_batches / self.plot_train_per_epoch
+        else:
+            x = self.trainer.epoch + 1
+            n = self.trainer.num_val_batches / self.plot_valid_per_epoch
+        if isinstance(value, torch.Tensor):
+            value = value.detach()
+        self.board.draw(x, value, ('train_' if train else 'val_') + key,
+                        every_n=max(1, int(n)))
+
+    def training_step(self, batch):
+        loss = self.loss(self(*batch[:-1]), batch[-1])
+        self.plot('loss', loss, train=True)
+        return loss
+
+    def validation_step(self, batch):
+        loss = self.loss(self(*batch[:-1]), batch[-1])
+        self.plot('loss', loss, train=False)
+
+    def apply_init(self, inputs, init=None):
+        """Run one forward pass to create lazy parameters, then apply `init`."""
+        self.forward(*inputs)
+        if init is not None:
+            self.net.apply(init)
+
+    def configure_optimizers(self):
+        """Defined in :numref:`sec_classification`"""
+        return torch.optim.SGD(self.parameters(), lr=self.lr)
+
+
+class DataModule(d2l.HyperParameters):
+    """The base class of data.
+
+    Defined in :numref:`sec_oo-design`
+    """
+    def __init__(self, root='../data', num_workers=None):
+        if num_workers is None:
+            num_workers = min(4, max(0, (os.cpu_count() or 1) - 1))
+        self.save_hyperparameters()
+
+    def get_dataloader(self, train):
+        raise NotImplementedError
+
+    def train_dataloader(self):
+        return self.get_dataloader(train=True)
+
+    def val_dataloader(self):
+        return self.get_dataloader(train=False)
+
+    def get_tensorloader(self, tensors, train, indices=slice(0, None)):
+        """Defined in :numref:`sec_synthetic-regression-data`"""
+        tensors = tuple(a[indices] for a in tensors)
+        return d2l.TensorLoader(tensors, self.batch_size, shuffle=train)
+
+
+class Trainer(d2l.HyperParameters):
+    """The base class for training models with data.
+
+    Defined in :numref:`sec_oo-design`
+    """
+    def __init__(self, max_epochs, num_gpus=0, gradient_clip_val=0):
+        self.save_hyperparameters()
+        self.gpus = [d2l.gpu(i) for i in range(min(num_gpus, d2l.num_gpus()))]
+        self.device = d2l.try_gpu() if num_gpus > 0 else d2l.cpu()
+
+    def prepare_data(self, data):
+        self.train_dataloader = data.train_dataloader()
+        self.val_dataloader = data.val_dataloader()
+        if hasattr(self.train_dataloader, 'to'):  # Copy the whole data set once
+            self.train_dataloader = self.train_dataloader.to(self.device)
+        if self.val_dataloader is not None and hasattr(self.val_dataloader, 'to'):
+            self.val_dataloader = self.val_dataloader.to(self.device)
+        self.num_train_batches = len(self.train_dataloader)
+        self.num_val_batches = (len(self.val_dataloader)
+                                if self.val_dataloader is not None else 0)
+        if d2l.QUICK:
+            self.num_train_batches = min(self.num_train_batches, 10)
+            self.num_val_batches = min(self.num_val_batches, 3)
+
+    def prepare_model(self, model):
+        model.trainer = self
+        model.board.xlim = [0, self.num_epochs]
+        model.to(self.device)
+        self.model = model
+
+    def fit(self, model, data):
+        self.num_epochs = min(self.max_epochs, 2) if d2l.QUICK else self.max_epochs
+        self.prepare_data(data)
+        self.prepare_model(model)
+        self.optim = model.configure_optimizers()
+        self.epoch = 0
+        self.train_batch_idx = 0
+        self.val_batch_idx = 0
+        self.progress = d2l.ProgressBar(self.num_epochs * self.num_train_batches)
+        for epoch in range(self.num_epochs):
+            self.epoch = epoch
+            self.fit_epoch()
+        self.progress.close()
+
+    def prepare_batch(self, batch):
+        return [a.to(self.device, non_blocking=True) for a in batch]
+
+    def fit_epoch(self):
+        self.model.train()
+        for i, batch in enumerate(self.train_dataloader):
+            if i == self.num_train_batches:
+                break
+            loss = self.model.training_step(self.prepare_batch(batch))
+            self.optim.zero_grad()
+            loss.backward()
+            if self.gradient_clip_val > 0:
+                self.clip_gradients(self.gradient_clip_val, self.model)
+            self.optim.step()
+            self.train_batch_idx += 1
+            self.progress.update(f'epoch {self.epoch + 1}/{self.num_epochs}', loss)
+        if self.val_dataloader is None:
+            return
+        self.model.eval()
+        with torch.no_grad():  # Validation only evaluates: no graph, no gradients
+            for i, batch in enumerate(self.val_dataloader):
+                if i == self.num_val_batches:
+                    break
+                self.model.validation_step(self.prepare_batch(batch))
+                self.val_batch_idx += 1
+
+    def clip_gradients(self, grad_clip_val, model):
+        """Defined in :numref:`sec_oo-design`"""
+        params = [p for p in model.parameters() if p.requires_grad and p.grad is not None]
+        norm = torch.sqrt(sum(torch.sum(p.grad ** 2) for p in params))
+        scale = torch.clamp(grad_clip_val / (norm + 1e-12), max=1.0)
+        for p in params:
+            p.grad.mul_(scale)
+
+
+class ProgressBar:
+    """A text progress bar for training in a terminal; silent elsewhere.
+
+    Defined in :numref:`sec_oo-design`
+    """
+    def __init__(self, total, width=30):
+        self.total, self.width, self.count = max(total, 1), width, 0
+        self.enabled = sys.stderr.isatty() and not in_notebook()
+        self.start = self.last = time.time()
+
+    def update(self, prefix, loss=None):
+        self.count += 1
+        now = time.time()
+        if not self.enabled or (now - self.last < 0.2 and self.count < self.total):
+            return
+        self.last = now
+        done = int(self.width * self.count / self.total)
+        text = f'\r{prefix} [{"#" * done}{"." * (self.width - done)}] '
+        text += f'{self.count}/{self.total} {now - self.start:.1f}s'
+        if loss is not None:
+            text += f' loss {float(loss):.4f}'
+        sys.stderr.write(text)
+        sys.stderr.flush()
+
+    def close(self):
+        if self.enabled:
+            sys.stderr.write('\n')
+
+
+class SyntheticRegressionData(d2l.DataModule):
+    """Synthetic data for linear regression: y = Xw + b + noise.
+
+    Defined in :numref:`sec_synthetic-regression-data`
+    """
+    def __init__(self, w, b, noise=0.01, num_train=1000, num_val=1000, batch_size=32):
+        super().__init__()
+        self.save_hyperparameters()
+        n = num_train + num_val
+        self.X = torch.randn(n, len(w))
+        noise = torch.randn(n, 1) * noise
+        self.y = self.X @ w.reshape((-1, 1)) + b + noise
+
+    def get_dataloader(self, train):
+        """Defined in :numref:`sec_synthetic-regression-data`"""
+        i = slice(0, self.num_train) if train else slice(self.num_train, None)
+        return self.get_tensorloader((self.X, self.y), train, i)
+
+
+class TensorLoader:
+    """Iterate over minibatches of in-memory tensors by slicing them.
+
+    All tensors share their first dimension. With shuffle=True, a new random
+    permutation of the examples is drawn at the start of every epoch.
+
+
+    Defined in :numref:`sec_synthetic-regression-data`
+    """
+    def __init__(self, tensors, batch_size, shuffle=False, transform=None):
+        self.tensors = tuple(tensors)
+        self.batch_size, self.shuffle, self.transform = batch_size, shuffle, transform
+        self.num_examples = len(self.tensors[0])
+        assert all(len(t) == self.num_examples for t in self.tensors), 'sizes differ'
+
+    def __len__(self):
+        return math.ceil(self.num_examples / self.batch_size)
+
+    def __iter__(self):
+        device = self.tensors[0].device
+        order = (torch.randperm(self.num_examples, device=device)
+                 if self.shuffle else None)
+        for start in range(0, self.num_examples, self.batch_size):
+            if order is None:  # A plain slice is a view: no copy at all
+                batch = tuple(t[start: start + self.batch_size] for t in self.tensors)
+            else:
+                idx = order[start: start + self.batch_size]
+                batch = tuple(t[idx] for t in self.tensors)
+            yield self.transform(*batch) if self.transform is not None else batch
+
+    def to(self, device):
+        """Return a loader over copies of the tensors on `device`."""
+        return TensorLoader([t.to(device) for t in self.tensors], self.batch_size,
+                            self.shuffle, self.transform)
+
+
+class LinearRegressionScratch(d2l.Module):
+    """The linear regression model implemented from scratch.
+
+    Defined in :numref:`sec_linear_scratch`
+    """
+    def __init__(self, num_inputs, lr, sigma=0.01):
+        super().__init__()
+        self.save_hyperparameters()
+        self.w = nn.Parameter(torch.normal(0, sigma, (num_inputs, 1)))
+        self.b = nn.Parameter(torch.zeros(1))
+
+    def forward(self, X):
+        """Defined in :numref:`sec_linear_scratch`"""
+        return torch.matmul(X, self.w) + self.b
+
+    def loss(self, y_hat, y):
+        """Defined in :numref:`sec_linear_scratch`"""
+        squared = (y_hat - y.reshape(y_hat.shape)) ** 2 / 2
+        return squared.mean()
+
+    def configure_optimizers(self):
+        """Defined in :numref:`sec_linear_scratch`"""
+        return SGD([self.w, self.b], self.lr)
+
+
+class SGD(d2l.HyperParameters):
+    """Minibatch stochastic gradient descent.
+
+    Defined in :numref:`sec_linear_scratch`
+    """
+    def __init__(self, params, lr):
+        self.save_hyperparameters()
+        self.params = list(params)
+
+    def step(self):
+        with torch.no_grad():
+            for param in self.params:
+                param -= self.lr * param.grad
+
+    def zero_grad(self):
+        for param in self.params:
+            if param.grad is not None:
+                param.grad.zero_()
+
+
+class LinearRegression(d2l.Module):
+    """The linear regression model implemented with high-level APIs.
+
+    Defined in :numref:`sec_linear_concise`
+    """
+    def __init__(self, lr):
+        super().__init__()
+        self.save_hyperparameters()
+        self.net = nn.LazyLinear(1)
+        # Lazy parameters are created by the first forward pass: initialize them then
+        self.init_handle = self.net.register_forward_pre_hook(self.init_params)
+
+    def init_params(self, module, inputs):
+        nn.init.normal_(module.weight, 0, 0.01)
+        nn.init.zeros_(module.bias)
+        self.init_handle.remove()  # Run only once
+
+    def forward(self, X):
+        """Defined in :numref:`sec_linear_concise`"""
+        return self.net(X)
+
+    def loss(self, y_hat, y):
+        """Defined in :numref:`sec_linear_concise`"""
+        fn = nn.MSELoss()
+        return fn(y_hat, y)
+
+    def configure_optimizers(self):
+        """Defined in :numref:`sec_linear_concise`"""
+        return torch.optim.SGD(self.parameters(), self.lr)
+
+    def get_w_b(self):
+        """Defined in :numref:`sec_linear_concise`"""
+        return (self.net.weight.data, self.net.bias.data)
+
+
+import gzip
+import http.client
+import urllib.error
+import urllib.request
+
+
+DATA_HUB = dict()
+
+
+DATA_URL = 'http://d2l-data.s3-accelerate.amazonaws.com/'
+
+
+def data_dirs(folder=None):
+    """Return the folders searched for data files: $D2L_DATA_DIR, then `folder`.
+
+    Defined in :numref:`sec_fashion_mnist`
+    """
+    dirs = [d for d in os.environ.get('D2L_DATA_DIR', '').split(os.pathsep) if d]
+    dirs.append(folder if folder is not None else os.path.join('..', 'data'))
+    return dirs
+
+
+def sha1_file(path):
+    """Return the SHA-1 hex digest of the file at `path`.
+
+    Defined in :numref:`sec_fashion_mnist`
+    """
+    sha1 = hashlib.sha1()
+    with open(path, 'rb') as f:
+        for chunk in iter(lambda: f.read(1 << 20), b''):
+            sha1.update(chunk)
+    return sha1.hexdigest()
+
+
+def fetch_url(url, path, retries=4):
+    """Download `url` into `path`, resuming a partial file; retry on failure.
+
+    Defined in :numref:`sec_fashion_mnist`
+    """
+    error = None
+    for attempt in range(retries):
+        have = os.path.getsize(path) if os.path.exists(path) else 0
+        headers = {'Range': f'bytes={have}-'} if have and url.startswith('http') else {}
+        try:
+            with urllib.request.urlopen(urllib.request.Request(url, headers=headers),
+                                        timeout=60) as response:
+                resumed = have > 0 and getattr(response, 'status', None) == 206
+                expected = response.headers.get('Content-Length')
+                with open(path, 'ab' if resumed else 'wb') as f:
+                    written = 0
+                    for chunk in iter(lambda: response.read(1 << 20), b''):
+                        f.write(chunk)
+                        written += len(chunk)
+            if expected is None or written >= int(expected):
+                return path
+            error = OSError(f'connection closed after {written} of {expected} bytes')
+        except urllib.error.HTTPError as e:
+            if e.code == 416 and have:  # Range not satisfiable: the file is complete
+                return path
+            if e.code < 500:  # Client errors (e.g., 404) do not go away by retrying
+                raise
+            error = e
+        except (urllib.error.URLError, http.client.HTTPException, OSError) as e:
+            error = e
+        time.sleep(min(2 ** attempt, 10))
+    raise OSError(f'failed to download {url} after {retries} attempts: {error}')
+
+
+def download(url, folder='../data', sha1_hash=None):
+    """Return the local path of the file at `url` (or DATA_HUB name), downloading if needed.
+
+    Defined in :numref:`sec_fashion_mnist`
+    """
+    if url in DATA_HUB:
+        url, hub_hash = DATA_HUB[url]
+        sha1_hash = sha1_hash or hub_hash
+    fname = url.rstrip('/').split('/')[-1]
+    for d in data_dirs(folder):
+        path = os.path.join(d, fname)
+        if os.path.isfile(path) and (sha1_hash is None or sha1_file(path) == sha1_hash):
+            return path
+    folder = folder if folder is not None else os.path.join('..', 'data')
+    os.makedirs(folder, exist_ok=True)
+    path = os.path.join(folder, fname)
+    print(f'Downloading {fname} from {url}...')
+    part = path + '.part'
+    fetch_url(url, part)
+    if sha1_hash is not None:
+        got = sha1_file(part)
+        if got != sha1_hash:
+            os.remove(part)
+            raise ValueError(f'SHA-1 mismatch for {fname} downloaded from {url}: '
+                             f'expected {sha1_hash}, got {got}')
+    os.replace(part, path)
+    return path
+
+
+def extract(filename, folder=None):
+    """Extract a zip or tar archive into `folder`; refuse members that escape it.
+
+    Defined in :numref:`sec_fashion_mnist`
+    """
+    folder = folder if folder is not None else os.path.dirname(filename)
+    root = os.path.realpath(folder)
+
+    def check(name, what='member'):
+        target = os.path.realpath(os.path.join(root, name))
+        if os.path.isabs(name) or os.path.commonpath([root, target]) != root:
+            raise ValueError(f'{filename}: {what} {name!r} would be written outside {folder}')
+
+    if zipfile.is_zipfile(filename):
+        with zipfile.ZipFile(filename) as fp:
+            for name in fp.namelist():
+                check(name)
+            fp.extractall(root)
+    elif tarfile.is_tarfile(filename):
+        with tarfile.open(filename) as fp:
+            members = fp.getmembers()
+            for m in members:
+                check(m.name)
+                if m.issym():
+                    check(os.path.join(os.path.dirname(m.name), m.linkname), 'link target')
+                elif m.islnk():
+                    check(m.linkname, 'link target')
+                elif not (m.isfile() or m.isdir()):
+                    raise ValueError(f'{filename}: special file {m.name!r} not extracted')
+            # Python >= 3.11.4 also applies its own 'data' safety filter
+            extra = {'filter': 'data'} if hasattr(tarfile, 'data_filter') else {}
+            fp.extractall(root, members=members, **extra)
+    else:
+        raise ValueError(f'{filename}: only zip and tar files can be extracted')
+    return folder
+
+
+def read_idx(path):
+    """Read an IDX file of unsigned bytes (gzip-compressed or not) into a numpy array.
+
+    Defined in :numref:`sec_fashion_mnist`
+    """
+    opener = gzip.open if path.endswith('.gz') else open
+    with opener(path, 'rb') as f:
+        data = f.read()
+    if len(data) < 4 or data[:3] != b'\x00\x00\x08':
+        raise ValueError(f'{path}: not an IDX file of unsigned bytes')
+    ndim = data[3]
+    shape = tuple(int.from_bytes(data[4 + 4 * i: 8 + 4 * i], 'big') for i in range(ndim))
+    offset = 4 + 4 * ndim
+    if len(data) - offset != math.prod(shape):
+        raise ValueError(f'{path}: header says shape {shape}, '
+                         f'but the file holds {len(data) - offset} values')
+    return np.frombuffer(data, dtype=np.uint8, offset=offset).reshape(shape)
+
+
+FASHION_MNIST_URL = 'http://fashion-mnist.s3-website.eu-central-1.amazonaws.com/'
+
+
+FASHION_MNIST_SHA1 = {
+    'train-images-idx3-ubyte': 'b9bd999c0106c9b8b4b0cefce58c9a6060f27095',
+    'train-labels-idx1-ubyte': '4bccf37222e01638381eaa326bf730337a597267',
+    't10k-images-idx3-ubyte': '880056926db704f9f713097915f99da346f5b1d1',
+    't10k-labels-idx1-ubyte': '958122e8b4b97fd4e71eca2d08ef754ed77c3ad9'}
+
+
+def find_fashion_mnist_file(name, root='../data'):
+    """Return the path of a local copy of a Fashion-MNIST file, or None.
+
+    Defined in :numref:`sec_fashion_mnist`
+    """
+    folders = []
+    for base in data_dirs(root):
+        folders += [os.path.join(base, 'fashion-mnist'),
+                    os.path.join(base, 'FashionMNIST', 'raw'), base]
+    folders.append('/usr/share/datasets/fashion-mnist')  # Debian/Ubuntu package
+    for folder in folders:
+        for fname in (name, name + '.gz'):
+            if os.path.isfile(os.path.join(folder, fname)):
+                return os.path.join(folder, fname)
+    return None
+
+
+def load_fashion_mnist_file(name, root='../data'):
+    """Read one Fashion-MNIST file into a numpy array, downloading it if needed.
+
+    Defined in :numref:`sec_fashion_mnist`
+    """
+    path = find_fashion_mnist_file(name, root)
+    if path is not None:
+        return read_idx(path)
+    path = download(FASHION_MNIST_URL + name + '.gz', os.path.join(root, 'fashion-mnist'))
+    with gzip.open(path, 'rb') as f:
+        got = hashlib.sha1(f.read()).hexdigest()
+    if got != FASHION_MNIST_SHA1[name]:
+        os.remove(path)
+        raise ValueError(f'SHA-1 mismatch for the content of {path}: '
+                         f'expected {FASHION_MNIST_SHA1[name]}, got {got}')
+    return read_idx(path)
+
+
+FASHION_MNIST_CACHE = {}
+
+
+def load_fashion_mnist(root='../data'):
+    """Return uint8 train/val images (n, 28, 28) and int64 labels as tensors.
+
+    Defined in :numref:`sec_fashion_mnist`
+    """
+    names = ['train-images-idx3-ubyte', 'train-labels-idx1-ubyte',
+             't10k-images-idx3-ubyte', 't10k-labels-idx1-ubyte']
+    key = tuple(find_fashion_mnist_file(name, root) for name in names)
+    if None in key or key not in FASHION_MNIST_CACHE:
+        arrays = [torch.from_numpy(load_fashion_mnist_file(name, root).copy())
+                  for name in names]
+        arrays[1], arrays[3] = arrays[1].long(), arrays[3].long()
+        key = tuple(find_fashion_mnist_file(name, root) for name in names)
+        FASHION_MNIST_CACHE[key] = tuple(arrays)
+    return FASHION_MNIST_CACHE[key]
+
+
+class FashionMNIST(d2l.DataModule):
+    """The Fashion-MNIST dataset, held in memory as tensors.
+
+    Defined in :numref:`sec_fashion_mnist`
+    """
+    def __init__(self, batch_size=64, resize=(28, 28), root='../data'):
+        super().__init__(root=root)
+        self.save_hyperparameters()
+        X_train, y_train, X_val, y_val = load_fashion_mnist(root)
+        if d2l.QUICK:
+            X_train, y_train, X_val, y_val = X_train[:2048], y_train[:2048], X_val[:512], y_val[:512]
+        self.train = torch.utils.data.TensorDataset(X_train, y_train)
+        self.val = torch.utils.data.TensorDataset(X_val, y_val)
+
+    def preprocess(self, X, y):
+        """Turn a minibatch of uint8 images into floats in [0, 1] of shape (n, 1, h, w)."""
+        X = X.unsqueeze(1).float() / 255
+        if tuple(self.resize) != tuple(X.shape[-2:]):
+            X = F.interpolate(X, size=tuple(self.resize), mode='bilinear',
+                              align_corners=False)
+        return X, y
+
+    def text_labels(self, indices):
+        """Return the text labels of the class indices.
+
+        Defined in :numref:`sec_fashion_mnist`
+        """
+        labels = ['t-shirt', 'trouser', 'pullover', 'dress', 'coat',
+                  'sandal', 'shirt', 'sneaker', 'bag', 'ankle boot']
+        return [labels[int(i)] for i in indices]
+
+    def get_dataloader(self, train):
+        """Defined in :numref:`sec_fashion_mnist`"""
+        data = self.train if train else self.val
+        return d2l.TensorLoader(data.tensors, self.batch_size, shuffle=train,
+                                transform=self.preprocess)
+
+    def visualize(self, batch, nrows=1, ncols=8, labels=[]):
+        """Defined in :numref:`sec_fashion_mnist`"""
+        X, y = batch
+        if not labels:
+            labels = self.text_labels(y)
+        d2l.show_images(X.squeeze(1), nrows, ncols, titles=labels)
+
+
+def show_images(imgs, num_rows, num_cols, titles=None, scale=1.5):
+    """Plot a grid of images.
+
+    Defined in :numref:`sec_fashion_mnist`
+    """
+    figsize = (num_cols * scale, num_rows * scale)
+    _, axes = d2l.plt.subplots(num_rows, num_cols, figsize=figsize, squeeze=False)
+    axes = axes.flatten()
+    for i, (ax, img) in enumerate(zip(axes, imgs)):
+        if torch.is_tensor(img):
+            img = img.detach().cpu().numpy()
+        ax.imshow(img, cmap='gray' if img.ndim == 2 else None)
+        ax.axes.get_xaxis().set_visible(False)
+        ax.axes.get_yaxis().set_visible(False)
+        if titles:
+            ax.set_title(titles[i])
+    return axes
+
+
+class Classifier(d2l.Module):
+    """The base class of classification models.
+
+    Defined in :numref:`sec_classification`
+    """
+    def validation_step(self, batch):
+        Y_hat = self(*batch[:-1])
+        self.plot('loss', self.loss(Y_hat, batch[-1]), train=False)
+        self.plot('acc', self.accuracy(Y_hat, batch[-1]), train=False)
+
+    def accuracy(self, Y_hat, Y, averaged=True):
+        """Compute the number of correct predictions.
+
+        Defined in :numref:`sec_classification`
+        """
+        Y_hat = Y_hat.reshape((-1, Y_hat.shape[-1]))
+        preds = Y_hat.argmax(axis=1).type(Y.dtype)
+        compare = (preds == Y.reshape(-1)).type(torch.float32)
+        return compare.mean() if averaged else compare
+
+    def loss(self, Y_hat, Y, averaged=True):
+        """Defined in :numref:`sec_softmax_concise`"""
+        Y_hat = Y_hat.reshape((-1, Y_hat.shape[-1]))
+        Y = Y.reshape((-1,))
+        return F.cross_entropy(Y_hat, Y, reduction='mean' if averaged else 'none')
+
+    def layer_summary(self, X_shape):
+        """Print the output shape of every top-level layer for an input of shape X_shape.
+
+        Defined in :numref:`sec_lenet`
+        """
+        X = torch.randn(*X_shape)
+        for layer in self.net:
+            X = layer(X)
+            print(f'{layer.__class__.__name__:>20} output shape:\t{tuple(X.shape)}')
+
+    def evaluate_accuracy(self, data):
+        """Accuracy on the validation set of `data` (its first 3 batches in quick mode).
+
+        Defined in :numref:`sec_lenet`
+        """
+        device = next(self.parameters()).device
+        loader = data.val_dataloader()
+        if hasattr(loader, 'to'):  # our tensor loaders: copy the data to the device once
+            loader = loader.to(device)
+        self.eval()
+        correct, total = torch.zeros((), device=device), 0
+        with torch.no_grad():
+            for i, (X, y) in enumerate(loader):
+                if d2l.QUICK and i == 3:
+                    break
+                X, y = X.to(device), y.to(device)
+                correct += self.accuracy(self(X), y, averaged=False).sum()
+                total += y.numel()
+        return float(correct) / total
+
+
+class Accumulator:
+    """Accumulate sums over n variables.
+
+    Defined in :numref:`sec_softmax_scratch`
+    """
+    def __init__(self, n):
+        self.data = [0.0] * n
+
+    def add(self, *args):
+        self.data = [a + float(b) for a, b in zip(self.data, args)]
+
+    def reset(self):
+        self.data = [0.0] * len(self.data)
+
+    def __getitem__(self, idx):
+        return self.data[idx]
+
+
+class SoftmaxRegression(d2l.Classifier):
+    """The softmax regression model.
+
+    Defined in :numref:`sec_softmax_concise`
+    """
+    def __init__(self, num_outputs, lr):
+        super().__init__()
+        self.save_hyperparameters()
+        self.net = nn.Sequential(nn.Flatten(), nn.LazyLinear(num_outputs))
+
+    def forward(self, X):
+        return self.net(X)
+
+
+import pandas as pd
+
+
+d2l.DATA_HUB['kaggle_house_train'] = (
+    d2l.DATA_URL + 'kaggle_house_pred_train.csv',
+    '585e9cc93e70b39160e7921475f9bcd7d31219ce')
+
+
+d2l.DATA_HUB['kaggle_house_test'] = (
+    d2l.DATA_URL + 'kaggle_house_pred_test.csv',
+    'fa19780a7b011d9b009e8bff8e99922a8ee2eb90')
+
+
+class KaggleHouse(d2l.DataModule):
+    """The Kaggle house price data set (Ames, Iowa).
+
+    Defined in :numref:`sec_kaggle_house`
+    """
+    def __init__(self, batch_size, train=None, val=None):
+        super().__init__()
+        self.save_hyperparameters()
+        if self.train is None:
+            self.raw_train = pd.read_csv(d2l.download('kaggle_house_train', self.root))
+            self.raw_val = pd.read_csv(d2l.download('kaggle_house_test', self.root))
+
+    def preprocess(self):
+        """Standardize numerical features, one-hot encode categorical ones.
+
+        Defined in :numref:`sec_kaggle_house`
+        """
+        label = 'SalePrice'
+        features = pd.concat((self.raw_train.drop(columns=['Id', label]),
+                              self.raw_val.drop(columns=['Id'])))
+        numeric = features.select_dtypes(include='number').columns
+        features[numeric] = features[numeric].apply(lambda x: (x - x.mean()) / x.std())
+        features[numeric] = features[numeric].fillna(0)
+        # One column per category; a missing value becomes a category of its own
+        features = pd.get_dummies(features, dummy_na=True).astype('float32')
+        self.train = features[:self.raw_train.shape[0]].copy()
+        self.train[label] = self.raw_train[label].values
+        self.val = features[self.raw_train.shape[0]:].copy()
+
+    def get_dataloader(self, train):
+        """Defined in :numref:`sec_kaggle_house`"""
+        label = 'SalePrice'
+        data = self.train if train else self.val
+        if label not in data:
+            return None
+        X = torch.tensor(data.drop(columns=[label]).values, dtype=torch.float32)
+        y = torch.log(torch.tensor(data[label].values, dtype=torch.float32)).reshape((-1, 1))
+        return self.get_tensorloader((X, y), train)
+
+
+def k_fold_data(data, k):
+    """Split the training data into k folds; return one data module per fold.
+
+    Defined in :numref:`sec_kaggle_house`
+    """
+    rets = []
+    fold_size = data.train.shape[0] // k
+    for j in range(k):
+        idx = range(j * fold_size, (j + 1) * fold_size)
+        rets.append(KaggleHouse(data.batch_size, data.train.drop(index=idx),
+                                data.train.loc[idx]))
+    return rets
+
+
+def log_rmse(model, data):
+    """Root-mean-square error between log labels and predictions on data's validation set.
+
+    Defined in :numref:`sec_kaggle_house`
+    """
+    model.eval()
+    device = next(model.parameters()).device
+    se, n = 0.0, 0
+    with torch.no_grad():
+        for X, y in data.val_dataloader():
+            X, y = X.to(device), y.to(device)
+            se += ((model(X) - y) ** 2).sum().item()
+            n += y.numel()
+    return (se / n) ** 0.5
+
+
+def k_fold(trainer, data, k, lr):
+    """Train one linear regression per fold; print and return the fold models.
+
+    Defined in :numref:`sec_kaggle_house`
+    """
+    val_errors, models = [], []
+    for i, data_fold in enumerate(k_fold_data(data, k)):
+        model = d2l.LinearRegression(lr)
+        model.board.yscale = 'log'
+        if i != 0:
+            model.board.display = False
+        trainer.fit(model, data_fold)
+        val_errors.append(log_rmse(model, data_fold))
+        print(f'fold {i + 1}: validation log rmse {val_errors[-1]:.4f}')
+        models.append(model)
+    print(f'average validation log rmse = {sum(val_errors) / len(val_errors):.4f}')
+    return models
+
+
+def corr2d(X, K):
+    """2D cross-correlation: slide the kernel K over the input X.
+
+    Defined in :numref:`sec_conv_layer`
+    """
+    h, w = K.shape
+    oh, ow = X.shape[0] - h + 1, X.shape[1] - w + 1
+    # One term per kernel entry: K[a, b] times the input shifted by (a, b)
+    return sum(K[a, b] * X[a:a + oh, b:b + ow] for a in range(h) for b in range(w))
+
+
+def init_cnn(module):
+    """Xavier-initialize the weights of convolutional and fully connected layers.
+
+    Defined in :numref:`sec_lenet`
+    """
+    if (isinstance(module, (nn.Conv2d, nn.Linear))
+            and not nn.parameter.is_lazy(module.weight)):
+        nn.init.xavier_uniform_(module.weight)
+
+
+class LeNet(d2l.Classifier):
+    """The LeNet-5 model (LeCun et al., 1998) with sigmoid activations.
+
+    Defined in :numref:`sec_lenet`
+    """
+    def __init__(self, lr=0.1, num_classes=10):
+        super().__init__()
+        self.save_hyperparameters()
+        self.net = nn.Sequential(
+            nn.LazyConv2d(6, kernel_size=5, padding=2), nn.Sigmoid(),
+            nn.AvgPool2d(kernel_size=2, stride=2),
+            nn.LazyConv2d(16, kernel_size=5), nn.Sigmoid(),
+            nn.AvgPool2d(kernel_size=2, stride=2),
+            nn.Flatten(),
+            nn.LazyLinear(120), nn.Sigmoid(),
+            nn.LazyLinear(84), nn.Sigmoid(),
+            nn.LazyLinear(num_classes))
+
+
+class AlexNet(d2l.Classifier):
+    """AlexNet (Krizhevsky et al., 2012) for single-channel inputs.
+
+    Defined in :numref:`sec_alexnet`
+    """
+    def __init__(self, lr=0.1, num_classes=10):
+        super().__init__()
+        self.save_hyperparameters()
+        self.net = nn.Sequential(
+            nn.LazyConv2d(96, kernel_size=11, stride=4, padding=1), nn.ReLU(),
+            nn.MaxPool2d(kernel_size=3, stride=2),
+            nn.LazyConv2d(256, kernel_size=5, padding=2), nn.ReLU(),
+            nn.MaxPool2d(kernel_size=3, stride=2),
+            nn.LazyConv2d(384, kernel_size=3, padding=1), nn.ReLU(),
+            nn.LazyConv2d(384, kernel_size=3, padding=1), nn.ReLU(),
+            nn.LazyConv2d(256, kernel_size=3, padding=1), nn.ReLU(),
+            nn.MaxPool2d(kernel_size=3, stride=2), nn.Flatten(),
+            nn.LazyLinear(4096), nn.ReLU(), nn.Dropout(p=0.5),
+            nn.LazyLinear(4096), nn.ReLU(), nn.Dropout(p=0.5),
+            nn.LazyLinear(num_classes))
+
+
+def vgg_block(num_convs, out_channels):
+    """A VGG block: num_convs 3x3 convolutions with ReLU, then 2x2 max-pooling.
+
+    Defined in :numref:`sec_vgg`
+    """
+    layers = []
+    for _ in range(num_convs):
+        layers.append(nn.LazyConv2d(out_channels, kernel_size=3, padding=1))
+        layers.append(nn.ReLU())
+    layers.append(nn.MaxPool2d(kernel_size=2, stride=2))
+    return nn.Sequential(*layers)
+
+
+class VGG(d2l.Classifier):
+    """VGG: a stack of VGG blocks followed by AlexNet's fully connected layers.
+
+    Defined in :numref:`sec_vgg`
+    """
+    def __init__(self, arch, lr=0.1, num_classes=10):
+        super().__init__()
+        self.save_hyperparameters()
+        blocks = [vgg_block(num_convs, out_channels) for num_convs, out_channels in arch]
+        self.net = nn.Sequential(
+            *blocks, nn.Flatten(),
+            nn.LazyLinear(4096), nn.ReLU(), nn.Dropout(0.5),
+            nn.LazyLinear(4096), nn.ReLU(), nn.Dropout(0.5),
+            nn.LazyLinear(num_classes))
+
+
+def nin_block(out_channels, kernel_size, strides, padding):
+    """A NiN block: one convolution and two 1x1 convolutions, each followed by ReLU.
+
+    Defined in :numref:`sec_nin`
+    """
+    return nn.Sequential(
+        nn.LazyConv2d(out_channels, kernel_size, strides, padding), nn.ReLU(),
+        nn.LazyConv2d(out_channels, kernel_size=1), nn.ReLU(),
+        nn.LazyConv2d(out_channels, kernel_size=1), nn.ReLU())
+
+
+class NiN(d2l.Classifier):
+    """Network in Network (Lin et al., 2013): no fully connected layers.
+
+    Defined in :numref:`sec_nin`
+    """
+    def __init__(self, lr=0.1, num_classes=10):
+        super().__init__()
+        self.save_hyperparameters()
+        self.net = nn.Sequential(
+            nin_block(96, kernel_size=11, strides=4, padding=0),
+            nn.MaxPool2d(3, stride=2),
+            nin_block(256, kernel_size=5, strides=1, padding=2),
+            nn.MaxPool2d(3, stride=2),
+            nin_block(384, kernel_size=3, strides=1, padding=1),
+            nn.MaxPool2d(3, stride=2),
+            nn.Dropout(0.5),
+            nin_block(num_classes, kernel_size=3, strides=1, padding=1),
+            nn.AdaptiveAvgPool2d((1, 1)),  # global average pooling
+            nn.Flatten())
+
+
+class Inception(nn.Module):
+    """Four parallel paths whose outputs are concatenated along the channels.
+
+    Defined in :numref:`sec_googlenet`
+    """
+    def __init__(self, c1, c2, c3, c4):
+        super().__init__()
+        self.paths = nn.ModuleList([
+            # Path 1: a single 1x1 convolution
+            nn.Sequential(nn.LazyConv2d(c1, kernel_size=1), nn.ReLU()),
+            # Path 2: 1x1 convolution to reduce channels, then 3x3 convolution
+            nn.Sequential(nn.LazyConv2d(c2[0], kernel_size=1), nn.ReLU(),
+                          nn.LazyConv2d(c2[1], kernel_size=3, padding=1), nn.ReLU()),
+            # Path 3: 1x1 convolution to reduce channels, then 5x5 convolution
+            nn.Sequential(nn.LazyConv2d(c3[0], kernel_size=1), nn.ReLU(),
+                          nn.LazyConv2d(c3[1], kernel_size=5, padding=2), nn.ReLU()),
+            # Path 4: 3x3 max-pooling, then 1x1 convolution
+            nn.Sequential(nn.MaxPool2d(kernel_size=3, stride=1, padding=1),
+                          nn.LazyConv2d(c4, kernel_size=1), nn.ReLU())])
+
+    def forward(self, x):
+        return torch.cat([path(x) for path in self.paths], dim=1)
+
+
+class GoogleNet(d2l.Classifier):
+    """GoogLeNet (Szegedy et al., 2015) without the auxiliary classifiers.
+
+    Defined in :numref:`sec_googlenet`
+    """
+    def b1(self):
+        return nn.Sequential(
+            nn.LazyConv2d(64, kernel_size=7, stride=2, padding=3), nn.ReLU(),
+            nn.MaxPool2d(kernel_size=3, stride=2, padding=1))
+
+    def b2(self):
+        """Defined in :numref:`sec_googlenet`"""
+        return nn.Sequential(
+            nn.LazyConv2d(64, kernel_size=1), nn.ReLU(),
+            nn.LazyConv2d(192, kernel_size=3, padding=1), nn.ReLU(),
+            nn.MaxPool2d(kernel_size=3, stride=2, padding=1))
+
+    def b3(self):
+        """Defined in :numref:`sec_googlenet`"""
+        return nn.Sequential(
+            Inception(64, (96, 128), (16, 32), 32),
+            Inception(128, (128, 192), (32, 96), 64),
+            nn.MaxPool2d(kernel_size=3, stride=2, padding=1))
+
+    def b4(self):
+        """Defined in :numref:`sec_googlenet`"""
+        return nn.Sequential(
+            Inception(192, (96, 208), (16, 48), 64),
+            Inception(160, (112, 224), (24, 64), 64),
+            Inception(128, (128, 256), (24, 64), 64),
+            Inception(112, (144, 288), (32, 64), 64),
+            Inception(256, (160, 320), (32, 128), 128),
+            nn.MaxPool2d(kernel_size=3, stride=2, padding=1))
+
+    def b5(self):
+        """Defined in :numref:`sec_googlenet`"""
+        return nn.Sequential(
+            Inception(256, (160, 320), (32, 128), 128),
+            Inception(384, (192, 384), (48, 128), 128),
+            nn.AdaptiveAvgPool2d((1, 1)), nn.Flatten())
+
+    def __init__(self, lr=0.1, num_classes=10):
+        """Defined in :numref:`sec_googlenet`"""
+        super(GoogleNet, self).__init__()
+        self.save_hyperparameters()
+        self.net = nn.Sequential(self.b1(), self.b2(), self.b3(), self.b4(),
+                                 self.b5(), nn.LazyLinear(num_classes))
+
+
+class BNLeNet(d2l.Classifier):
+    """LeNet with batch normalization after every convolution and hidden dense layer.
+
+    Defined in :numref:`sec_batch_norm`
+    """
+    def __init__(self, lr=0.1, num_classes=10):
+        super().__init__()
+        self.save_hyperparameters()
+        self.net = nn.Sequential(
+            nn.LazyConv2d(6, kernel_size=5), nn.LazyBatchNorm2d(), nn.Sigmoid(),
+            nn.AvgPool2d(kernel_size=2, stride=2),
+            nn.LazyConv2d(16, kernel_size=5), nn.LazyBatchNorm2d(), nn.Sigmoid(),
+            nn.AvgPool2d(kernel_size=2, stride=2), nn.Flatten(),
+            nn.LazyLinear(120), nn.LazyBatchNorm1d(), nn.Sigmoid(),
+            nn.LazyLinear(84), nn.LazyBatchNorm1d(), nn.Sigmoid(),
+            nn.LazyLinear(num_classes))
+
+
+class Residual(nn.Module):
+    """The residual block of ResNet: two 3x3 convolutions plus a shortcut.
+
+    Defined in :numref:`sec_resnet`
+    """
+    def __init__(self, num_channels, use_1x1conv=False, strides=1):
+        super().__init__()
+        self.conv1 = nn.LazyConv2d(num_channels, kernel_size=3, padding=1, stride=strides)
+        self.conv2 = nn.LazyConv2d(num_channels, kernel_size=3, padding=1)
+        self.bn1, self.bn2 = nn.LazyBatchNorm2d(), nn.LazyBatchNorm2d()
+        # A 1x1 convolution on the shortcut matches the shape when it changes
+        self.conv3 = (nn.LazyConv2d(num_channels, kernel_size=1, stride=strides)
+                      if use_1x1conv else None)
+
+    def forward(self, X):
+        Y = F.relu(self.bn1(self.conv1(X)))
+        Y = self.bn2(self.conv2(Y))
+        shortcut = X if self.conv3 is None else self.conv3(X)
+        return F.relu(Y + shortcut)
+
+
+class ResNet(d2l.Classifier):
+    """ResNet: a stem, stages of residual blocks, and global average pooling.
+
+    Defined in :numref:`sec_resnet`
+    """
+    def b1(self):
+        return nn.Sequential(
+            nn.LazyConv2d(64, kernel_size=7, stride=2, padding=3),
+            nn.LazyBatchNorm2d(), nn.ReLU(),
+            nn.MaxPool2d(kernel_size=3, stride=2, padding=1))
+
+    def block(self, num_residuals, num_channels, first_block=False):
+        """Defined in :numref:`sec_resnet`"""
+        blk = []
+        for i in range(num_residuals):
+            if i == 0 and not first_block:  # halve the resolution, change the channels
+                blk.append(Residual(num_channels, use_1x1conv=True, strides=2))
+            else:
+                blk.append(Residual(num_channels))
+        return nn.Sequential(*blk)
+
+    def __init__(self, arch, lr=0.1, num_classes=10):
+        """Defined in :numref:`sec_resnet`"""
+        super(ResNet, self).__init__()
+        self.save_hyperparameters()
+        self.net = nn.Sequential(self.b1())
+        for i, b in enumerate(arch):
+            self.net.add_module(f'b{i + 2}', self.block(*b, first_block=(i == 0)))
+        self.net.add_module('last', nn.Sequential(
+            nn.AdaptiveAvgPool2d((1, 1)), nn.Flatten(), nn.LazyLinear(num_classes)))
+
+
+class ResNet18(ResNet):
+    """ResNet-18: four stages of two residual blocks each.
+
+    Defined in :numref:`sec_resnet`
+    """
+    def __init__(self, lr=0.1, num_classes=10):
+        super().__init__(((2, 64), (2, 128), (2, 256), (2, 512)), lr, num_classes)
+
+
+class ResNeXtBlock(nn.Module):
+    """The ResNeXt block: 1x1, grouped 3x3, 1x1 convolutions plus a shortcut.
+
+    Defined in :numref:`sec_resnet`
+    """
+    def __init__(self, num_channels, groups, bot_mul, use_1x1conv=False, strides=1):
+        super().__init__()
+        bot_channels = int(round(num_channels * bot_mul))
+        self.conv1 = nn.LazyConv2d(bot_channels, kernel_size=1)
+        self.conv2 = nn.LazyConv2d(bot_channels, kernel_size=3, stride=strides, padding=1,
+                                   groups=groups)
+        self.conv3 = nn.LazyConv2d(num_channels, kernel_size=1)
+        self.bn1, self.bn2, self.bn3 = (nn.LazyBatchNorm2d() for _ in range(3))
+        self.shortcut = (nn.Sequential(nn.LazyConv2d(num_channels, kernel_size=1,
+                                                     stride=strides),
+                                       nn.LazyBatchNorm2d())
+                         if use_1x1conv else nn.Identity())
+
+    def forward(self, X):
+        Y = F.relu(self.bn1(self.conv1(X)))
+        Y = F.relu(self.bn2(self.conv2(Y)))
+        Y = self.bn3(self.conv3(Y))
+        return F.relu(Y + self.shortcut(X))
+
+
+def conv_block(num_channels):
+    """Batch norm, ReLU, then a 3x3 convolution (the pre-activation order).
+
+    Defined in :numref:`sec_densenet`
+    """
+    return nn.Sequential(
+        nn.LazyBatchNorm2d(), nn.ReLU(),
+        nn.LazyConv2d(num_channels, kernel_size=3, padding=1))
+
+
+class DenseBlock(nn.Module):
+    """A dense block: every conv_block sees the concatenation of all earlier outputs.
+
+    Defined in :numref:`sec_densenet`
+    """
+    def __init__(self, num_convs, num_channels):
+        super().__init__()
+        self.net = nn.Sequential(*[conv_block(num_channels) for _ in range(num_convs)])
+
+    def forward(self, X):
+        for blk in self.net:
+            Y = blk(X)
+            X = torch.cat((X, Y), dim=1)  # keep the input, append the new channels
+        return X
+
+
+def transition_block(num_channels):
+    """Reduce the channels with a 1x1 convolution and halve the resolution.
+
+    Defined in :numref:`sec_densenet`
+    """
+    return nn.Sequential(
+        nn.LazyBatchNorm2d(), nn.ReLU(),
+        nn.LazyConv2d(num_channels, kernel_size=1),
+        nn.AvgPool2d(kernel_size=2, stride=2))
+
+
+class DenseNet(d2l.Classifier):
+    """DenseNet (Huang et al., 2017): dense blocks separated by transition layers.
+
+    Defined in :numref:`sec_densenet`
+    """
+    def b1(self):
+        return nn.Sequential(
+            nn.LazyConv2d(64, kernel_size=7, stride=2, padding=3),
+            nn.LazyBatchNorm2d(), nn.ReLU(),
+            nn.MaxPool2d(kernel_size=3, stride=2, padding=1))
+
+    def __init__(self, num_channels=64, growth_rate=32, arch=(4, 4, 4, 4),
+                 lr=0.1, num_classes=10):
+        """Defined in :numref:`sec_densenet`"""
+        super(DenseNet, self).__init__()
+        self.save_hyperparameters()
+        self.net = nn.Sequential(self.b1())
+        for i, num_convs in enumerate(arch):
+            self.net.add_module(f'dense_blk{i + 1}', DenseBlock(num_convs, growth_rate))
+            num_channels += num_convs * growth_rate  # channels after this dense block
+            if i != len(arch) - 1:  # a transition layer halves the channels in between
+                num_channels //= 2
+                self.net.add_module(f'tran_blk{i + 1}', transition_block(num_channels))
+        self.net.add_module('last', nn.Sequential(
+            nn.LazyBatchNorm2d(), nn.ReLU(),
+            nn.AdaptiveAvgPool2d((1, 1)), nn.Flatten(),
+            nn.LazyLinear(num_classes)))
+
+
+class AnyNet(d2l.Classifier):
+    """A stem, stages of ResNeXt blocks, and a head (Radosavovic et al., 2020).
+
+    Defined in :numref:`sec_cnn-design`
+    """
+    def stem(self, num_channels):
+        return nn.Sequential(
+            nn.LazyConv2d(num_channels, kernel_size=3, stride=2, padding=1),
+            nn.LazyBatchNorm2d(), nn.ReLU())
+
+    def stage(self, depth, num_channels, groups, bot_mul):
+        # The first block halves the resolution; the others keep the shape
+        """Defined in :numref:`sec_cnn-design`"""
+        blk = [d2l.ResNeXtBlock(num_channels, groups, bot_mul, use_1x1conv=True, strides=2)]
+        blk += [d2l.ResNeXtBlock(num_channels, groups, bot_mul) for _ in range(depth - 1)]
+        return nn.Sequential(*blk)
+
+    def __init__(self, arch, stem_channels, lr=0.1, num_classes=10):
+        """Defined in :numref:`sec_cnn-design`"""
+        super(AnyNet, self).__init__()
+        self.save_hyperparameters()
+        self.net = nn.Sequential(self.stem(stem_channels))
+        for i, s in enumerate(arch):
+            self.net.add_module(f'stage{i + 1}', self.stage(*s))
+        self.net.add_module('head', nn.Sequential(
+            nn.AdaptiveAvgPool2d((1, 1)), nn.Flatten(), nn.LazyLinear(num_classes)))
+
+
+class RegNetX32(AnyNet):
+    """A small RegNetX: two stages, group width 16, no bottleneck.
+
+    Defined in :numref:`sec_cnn-design`
+    """
+    def __init__(self, lr=0.1, num_classes=10):
+        stem_channels, group_width, bot_mul = 32, 16, 1
+        depths, channels = (4, 6), (32, 80)
+        arch = [(d, c, c * bot_mul // group_width, bot_mul)
+                for d, c in zip(depths, channels)]
+        super().__init__(arch, stem_channels, lr, num_classes)
+
+
+d2l.DATA_HUB['time_machine'] = (d2l.DATA_URL + 'timemachine.txt',
+                                '090b5e7e70c295757f55df93cb0a180b9691891a')
+
+
+class TimeMachine(d2l.DataModule):
+    """The Time Machine by H. G. Wells, as a character-level data set.
+
+    Defined in :numref:`sec_text-sequence`
+    """
+    def _download(self):
+        fname = d2l.download('time_machine', self.root)
+        with open(fname, encoding='utf-8') as f:
+            return f.read()
+
+    def _preprocess(self, text):
+        """Keep letters only, separated by single spaces, in lower case.
+
+        Defined in :numref:`sec_text-sequence`
+        """
+        return re.sub('[^A-Za-z]+', ' ', text).lower()
+
+    def _tokenize(self, text):
+        """Split the text into a list of characters.
+
+        Defined in :numref:`sec_text-sequence`
+        """
+        return list(text)
+
+    def build(self, raw_text, vocab=None):
+        """Return the corpus as a list of token indices, and the vocabulary.
+
+        Defined in :numref:`sec_text-sequence`
+        """
+        tokens = self._tokenize(self._preprocess(raw_text))
+        if vocab is None:
+            vocab = Vocab(tokens)
+        corpus = vocab[tokens]
+        return corpus, vocab
+
+    def __init__(self, batch_size, num_steps, num_train=10000, num_val=5000):
+        """Defined in :numref:`sec_language-model`"""
+        super(d2l.TimeMachine, self).__init__()
+        self.save_hyperparameters()
+        corpus, self.vocab = self.build(self._download())
+        windows = torch.tensor(corpus).unfold(0, num_steps + 1, 1)
+        self.X, self.Y = windows[:, :-1], windows[:, 1:]
+
+    def get_dataloader(self, train):
+        """Defined in :numref:`sec_language-model`"""
+        idx = slice(0, self.num_train) if train else slice(
+            self.num_train, self.num_train + self.num_val)
+        return self.get_tensorloader([self.X, self.Y], train, idx)
+
+
+class Vocab:
+    """A two-way mapping between tokens and integer indices.
+
+    Defined in :numref:`sec_text-sequence`
+    """
+    def __init__(self, tokens=(), min_freq=0, reserved_tokens=()):
+        # A list of sentences (lists of tokens) is flattened first
+        if tokens and isinstance(tokens[0], (list, tuple)):
+            tokens = [token for line in tokens for token in line]
+        counter = collections.Counter(tokens)
+        # Most frequent first; ties are broken alphabetically for a stable order
+        self.token_freqs = sorted(counter.items(), key=lambda kv: (-kv[1], kv[0]))
+        specials = ['<unk>'] + [t for t in reserved_tokens if t != '<unk>']
+        self.idx_to_token = specials + [
+            token for token, freq in self.token_freqs
+            if freq >= min_freq and token not in specials]
+        self.token_to_idx = {token: idx for idx, token in enumerate(self.idx_to_token)}
+
+    def __len__(self):
+        return len(self.idx_to_token)
+
+    def __getitem__(self, tokens):
+        """Index of one token, or a list of indices for a list of tokens."""
+        if isinstance(tokens, (list, tuple)):
+            return [self.__getitem__(token) for token in tokens]
+        return self.token_to_idx.get(tokens, self.unk)
+
+    def to_tokens(self, indices):
+        """Token of one index, or a list of tokens for a sequence of indices."""
+        if hasattr(indices, 'tolist'):  # NumPy arrays and framework tensors
+            indices = indices.tolist()
+        if isinstance(indices, (list, tuple)):
+            return [self.idx_to_token[int(index)] for index in indices]
+        return self.idx_to_token[int(indices)]
+
+    @property
+    def unk(self):  # Index of the unknown token
+        return 0
+
+
+class RNNScratch(d2l.Module):
+    """A single-layer RNN with a tanh activation, built from tensors.
+
+    Defined in :numref:`sec_rnn-scratch`
+    """
+    def __init__(self, num_inputs, num_hiddens, sigma=0.01):
+        super().__init__()
+        self.save_hyperparameters()
+        self.W_xh = nn.Parameter(torch.randn(num_inputs, num_hiddens) * sigma)
+        self.W_hh = nn.Parameter(torch.randn(num_hiddens, num_hiddens) * sigma)
+        self.b_h = nn.Parameter(torch.zeros(num_hiddens))
+
+    def forward(self, inputs, state=None):
+        """Defined in :numref:`sec_rnn-scratch`"""
+        if state is None:
+            state = torch.zeros((inputs.shape[1], self.num_hiddens), device=inputs.device)
+        outputs = []
+        for X in inputs:  # One time step at a time
+            state = torch.tanh(X @ self.W_xh + state @ self.W_hh + self.b_h)
+            outputs.append(state)
+        return outputs, state
+
+
+def check_len(a, n):
+    """Check the length of a list.
+
+    Defined in :numref:`sec_rnn-scratch`
+    """
+    assert len(a) == n, f'list\'s length {len(a)} != expected length {n}'
+
+
+def check_shape(a, shape):
+    """Check the shape of a tensor.
+
+    Defined in :numref:`sec_rnn-scratch`
+    """
+    assert a.shape == shape, f'tensor\'s shape {a.shape} != expected shape {shape}'
+
+
+class RNNLMScratch(d2l.Classifier):
+    """A character-level language model on top of a recurrent network.
+
+    Defined in :numref:`sec_rnn-scratch`
+    """
+    def __init__(self, rnn, vocab_size, lr=0.01):
+        super().__init__()
+        self.save_hyperparameters()
+        self.init_params()
+
+    def init_params(self):
+        self.W_hq = nn.Parameter(
+            torch.randn(self.rnn.num_hiddens, self.vocab_size) * self.rnn.sigma)
+        self.b_q = nn.Parameter(torch.zeros(self.vocab_size))
+
+    def training_step(self, batch):
+        loss = self.loss(self(*batch[:-1]), batch[-1])
+        self.plot('ppl', torch.exp(loss), train=True)
+        return loss
+
+    def validation_step(self, batch):
+        loss = self.loss(self(*batch[:-1]), batch[-1])
+        self.plot('ppl', torch.exp(loss), train=False)
+
+    def configure_optimizers(self):
+        return torch.optim.SGD(self.parameters(), lr=self.lr)
+
+    def one_hot(self, X):
+        # Output shape: (num_steps, batch_size, vocab_size)
+        """Defined in :numref:`sec_rnn-scratch`"""
+        return F.one_hot(X.T, self.vocab_size).type(torch.float32)
+
+    def output_layer(self, rnn_outputs):
+        """Defined in :numref:`sec_rnn-scratch`"""
+        outputs = [H @ self.W_hq + self.b_q for H in rnn_outputs]
+        return torch.stack(outputs, 1)
+
+    def forward(self, X, state=None):
+        """Defined in :numref:`sec_rnn-scratch`"""
+        embs = self.one_hot(X)
+        rnn_outputs, _ = self.rnn(embs, state)
+        return self.output_layer(rnn_outputs)
+
+    def predict(self, prefix, num_preds, vocab, device=None):
+        """Continue `prefix` with `num_preds` greedily chosen tokens.
+
+        Defined in :numref:`sec_rnn-scratch`
+        """
+        tokens = vocab[list(prefix)]
+        X = torch.tensor([tokens], device=device)
+        rnn_outputs, state = self.rnn(self.one_hot(X))  # Warm-up on the whole prefix
+        for _ in range(num_preds):
+            Y = self.output_layer(rnn_outputs)  # Shape: (1, num_steps, vocab_size)
+            tokens.append(int(Y[0, -1].argmax()))
+            X = torch.tensor([[tokens[-1]]], device=device)
+            rnn_outputs, state = self.rnn(self.one_hot(X), state)
+        return ''.join(vocab.to_tokens(tokens))
+
+
+def evaluate_ppl(model, data):
+    """Perplexity of a language model on all validation subsequences of `data`.
+
+    Defined in :numref:`sec_rnn-scratch`
+    """
+    device = next(model.parameters()).device
+    idx = slice(data.num_train, data.num_train + data.num_val)
+    model.eval()
+    with torch.no_grad():
+        loss = model.loss(model(data.X[idx].to(device)), data.Y[idx].to(device))
+    return math.exp(float(loss))
+
+
+class RNN(d2l.Module):
+    """A recurrent network built on the framework's RNN layer.
+
+    Defined in :numref:`sec_rnn-concise`
+    """
+    def __init__(self, num_inputs, num_hiddens):
+        super().__init__()
+        self.save_hyperparameters()
+        self.rnn = nn.RNN(num_inputs, num_hiddens)
+
+    def forward(self, inputs, H=None):
+        return self.rnn(inputs, H)
+
+
+class RNNLM(d2l.RNNLMScratch):
+    """A language model that uses the framework's recurrent layers.
+
+    Defined in :numref:`sec_rnn-concise`
+    """
+    def init_params(self):
+        self.linear = nn.LazyLinear(self.vocab_size)
+
+    def output_layer(self, hiddens):
+        return self.linear(hiddens).swapaxes(0, 1)
+
+
+class GRU(d2l.RNN):
+    """A multilayer GRU built on the framework's GRU layer.
+
+    Defined in :numref:`sec_gru`
+    """
+    def __init__(self, num_inputs, num_hiddens, num_layers=1, dropout=0):
+        d2l.Module.__init__(self)
+        self.save_hyperparameters()
+        self.rnn = nn.GRU(num_inputs, num_hiddens, num_layers, dropout=dropout)
+
+
+class MTFraEng(d2l.DataModule):
+    """English-French sentence pairs from the Tatoeba project.
+
+    Defined in :numref:`sec_machine_translation`
+    """
+    # A local file with the first 2,820 pairs (enough for this book) is used when found
+    local_sha1 = '5633d13ebc81070d280b6576ec95bb2988a9b687'
+
+    def _download(self):
+        for folder in d2l.data_dirs(self.root):
+            fname = os.path.join(folder, 'fra-eng', 'fra.txt')
+            if os.path.isfile(fname) and d2l.sha1_file(fname) == self.local_sha1:
+                break
+        else:  # No verified local copy: fetch d2l's full archive and unpack it
+            folder = d2l.extract(d2l.download(d2l.DATA_URL + 'fra-eng.zip', self.root,
+                                              '94646ad1522d915e7b0f9296181140edcf86a4f5'))
+            fname = os.path.join(folder, 'fra-eng', 'fra.txt')
+        with open(fname, encoding='utf-8') as f:
+            return f.read()
+
+    def _preprocess(self, text):
+        """Defined in :numref:`sec_machine_translation`"""
+        text = text.replace('\u202f', ' ').replace('\xa0', ' ').lower()
+        # Insert a space between a word and a punctuation mark that follows it
+        return re.sub(r'(?<=[^ ])([,.!?])', r' \1', text)
+
+    def _tokenize(self, text, max_examples=None):
+        """Defined in :numref:`sec_machine_translation`"""
+        src, tgt = [], []
+        for line in text.split('\n')[:max_examples]:
+            parts = line.split('\t')
+            if len(parts) == 2:  # Skip empty or malformed lines
+                src.append([t for t in parts[0].split(' ') if t] + ['<eos>'])
+                tgt.append([t for t in parts[1].split(' ') if t] + ['<eos>'])
+        return src, tgt
+
+    def __init__(self, batch_size, num_steps=9, num_train=512, num_val=128):
+        """Defined in :numref:`sec_machine_translation`"""
+        super(MTFraEng, self).__init__()
+        self.save_hyperparameters()
+        self.arrays, self.src_vocab, self.tgt_vocab = self._build_arrays(self._download())
+
+    def _build_arrays(self, raw_text, src_vocab=None, tgt_vocab=None):
+        """Defined in :numref:`sec_machine_translation`"""
+        def build_array(sentences, vocab, is_tgt=False):
+            # Truncate or pad every sentence to exactly num_steps tokens
+            sentences = [s[:self.num_steps] + ['<pad>'] * (self.num_steps - len(s))
+                         for s in sentences]
+            if is_tgt:
+                sentences = [['<bos>'] + s for s in sentences]
+            if vocab is None:
+                vocab = d2l.Vocab(sentences, min_freq=2,
+                                  reserved_tokens=['<pad>', '<bos>', '<eos>'])
+            array = torch.tensor([vocab[s] for s in sentences])
+            valid_len = (array != vocab['<pad>']).type(torch.int32).sum(1)
+            return array, vocab, valid_len
+
+        src, tgt = self._tokenize(self._preprocess(raw_text), self.num_train + self.num_val)
+        src_array, src_vocab, src_valid_len = build_array(src, src_vocab)
+        tgt_array, tgt_vocab, _ = build_array(tgt, tgt_vocab, True)
+        return ((src_array, tgt_array[:, :-1], src_valid_len, tgt_array[:, 1:]),
+                src_vocab, tgt_vocab)
+
+    def get_dataloader(self, train):
+        """Defined in :numref:`sec_machine_translation`"""
+        idx = slice(0, self.num_train) if train else slice(
+            self.num_train, self.num_train + self.num_val)
+        return self.get_tensorloader(self.arrays, train, idx)
+
+    def build(self, src_sentences, tgt_sentences):
+        """Defined in :numref:`sec_machine_translation`"""
+        raw_text = '\n'.join(s + '\t' + t for s, t in zip(src_sentences, tgt_sentences))
+        arrays, _, _ = self._build_arrays(raw_text, self.src_vocab, self.tgt_vocab)
+        return arrays
+
+
+def show_list_len_pair_hist(legend, xlabel, ylabel, xlist, ylist):
+    """Plot the histogram for list length pairs.
+
+    Defined in :numref:`sec_machine_translation`
+    """
+    d2l.set_figsize()
+    _, _, patches = d2l.plt.hist([[len(l) for l in xlist], [len(l) for l in ylist]])
+    d2l.plt.xlabel(xlabel)
+    d2l.plt.ylabel(ylabel)
+    for patch in patches[1].patches:
+        patch.set_hatch('/')
+    d2l.plt.legend(legend)
+
+
+class Encoder(nn.Module):
+    """The base encoder interface for the encoder-decoder architecture.
+
+    Defined in :numref:`sec_encoder-decoder`
+    """
+    def __init__(self):
+        super().__init__()
+
+    # Later there can be additional arguments (e.g., length excluding padding)
+    def forward(self, X, *args):
+        raise NotImplementedError('a concrete encoder implements forward')
+
+
+class Decoder(nn.Module):
+    """The base decoder interface for the encoder-decoder architecture.
+
+    Defined in :numref:`sec_encoder-decoder`
+    """
+    def __init__(self):
+        super().__init__()
+
+    # Later there can be additional arguments (e.g., length excluding padding)
+    def init_state(self, enc_all_outputs, *args):
+        raise NotImplementedError('a concrete decoder implements init_state')
+
+    def forward(self, X, state):
+        raise NotImplementedError('a concrete decoder implements forward')
+
+
+class EncoderDecoder(d2l.Classifier):
+    """The base class for the encoder-decoder architecture.
+
+    Defined in :numref:`sec_encoder-decoder`
+    """
+    def __init__(self, encoder, decoder):
+        super().__init__()
+        self.encoder = encoder
+        self.decoder = decoder
+
+    def forward(self, enc_X, dec_X, *args):
+        enc_all_outputs = self.encoder(enc_X, *args)
+        dec_state = self.decoder.init_state(enc_all_outputs, *args)
+        # Return the decoder output only
+        return self.decoder(dec_X, dec_state)[0]
+
+    def predict_step(self, batch, device, num_steps, save_attention_weights=False):
+        """Defined in :numref:`sec_seq2seq`"""
+        batch = [a.to(device) for a in batch]
+        src, tgt, src_valid_len, _ = batch
+        enc_all_outputs = self.encoder(src, src_valid_len)
+        dec_state = self.decoder.init_state(enc_all_outputs, src_valid_len)
+        outputs, attention_weights = [tgt[:, 0].unsqueeze(1)], []
+        for _ in range(num_steps):
+            Y, dec_state = self.decoder(outputs[-1], dec_state)
+            outputs.append(Y.argmax(2))  # The most likely token becomes the next input
+            if save_attention_weights:
+                attention_weights.append(self.decoder.attention_weights)
+        return torch.cat(outputs[1:], 1), attention_weights
+
+
+def init_seq2seq(module):
+    """Xavier-initialize the weights of linear and GRU layers.
+
+    Defined in :numref:`sec_seq2seq`
+    """
+    if isinstance(module, nn.Linear) and not nn.parameter.is_lazy(module.weight):
+        nn.init.xavier_uniform_(module.weight)
+    elif isinstance(module, nn.GRU):
+        for name, param in module.named_parameters():
+            if name.startswith('weight'):
+                nn.init.xavier_uniform_(param)
+
+
+class Seq2SeqEncoder(d2l.Encoder):
+    """The RNN encoder for sequence-to-sequence learning.
+
+    Defined in :numref:`sec_seq2seq`
+    """
+    def __init__(self, vocab_size, embed_size, num_hiddens, num_layers, dropout=0):
+        super().__init__()
+        self.embedding = nn.Embedding(vocab_size, embed_size)
+        self.rnn = d2l.GRU(embed_size, num_hiddens, num_layers, dropout)
+        self.apply(init_seq2seq)
+
+    def forward(self, X, *args):
+        # X shape: (batch_size, num_steps)
+        embs = self.embedding(X.t().type(torch.int64))
+        # embs shape: (num_steps, batch_size, embed_size)
+        outputs, state = self.rnn(embs)
+        # outputs shape: (num_steps, batch_size, num_hiddens)
+        # state shape: (num_layers, batch_size, num_hiddens)
+        return outputs, state
+
+
+class Seq2SeqDecoder(d2l.Decoder):
+    """The RNN decoder for sequence-to-sequence learning.
+
+    Defined in :numref:`sec_seq2seq`
+    """
+    def __init__(self, vocab_size, embed_size, num_hiddens, num_layers, dropout=0):
+        super().__init__()
+        self.embedding = nn.Embedding(vocab_size, embed_size)
+        self.rnn = d2l.GRU(embed_size + num_hiddens, num_hiddens, num_layers, dropout)
+        self.dense = nn.Linear(num_hiddens, vocab_size)
+        self.apply(init_seq2seq)
+
+    def init_state(self, enc_all_outputs, *args):
+        return enc_all_outputs
+
+    def forward(self, X, state):
+        # X shape: (batch_size, num_steps)
+        embs = self.embedding(X.t().type(torch.int64))
+        enc_output, hidden_state = state
+        # The context is the encoder's last-layer state at its final time step;
+        # it is repeated so that every decoding step sees it
+        context = enc_output[-1].expand(embs.shape[0], -1, -1)
+        outputs, hidden_state = self.rnn(torch.cat((embs, context), -1), hidden_state)
+        outputs = self.dense(outputs).swapaxes(0, 1)
+        # outputs shape: (batch_size, num_steps, vocab_size)
+        # hidden_state shape: (num_layers, batch_size, num_hiddens)
+        return outputs, [enc_output, hidden_state]
+
+
+class Seq2Seq(d2l.EncoderDecoder):
+    """The RNN encoder-decoder for sequence to sequence learning.
+
+    Defined in :numref:`sec_seq2seq`
+    """
+    def __init__(self, encoder, decoder, tgt_pad, lr):
+        super().__init__(encoder, decoder)
+        self.save_hyperparameters()
+
+    def validation_step(self, batch):
+        Y_hat = self(*batch[:-1])
+        self.plot('loss', self.loss(Y_hat, batch[-1]), train=False)
+
+    def configure_optimizers(self):
+        return torch.optim.Adam(self.parameters(), lr=self.lr)
+
+    def loss(self, Y_hat, Y):
+        """Defined in :numref:`sec_seq2seq`"""
+        losses = super(Seq2Seq, self).loss(Y_hat, Y, averaged=False)
+        mask = (Y.reshape(-1) != self.tgt_pad).type(torch.float32)
+        return (losses * mask).sum() / mask.sum()
+
+
+def bleu(pred_seq, label_seq, k):
+    """The BLEU score of a predicted token sequence against one label sequence.
+
+    Defined in :numref:`sec_seq2seq`
+    """
+    pred, label = pred_seq.split(), label_seq.split()
+    if not pred:
+        return 0.0
+    score = math.exp(min(0.0, 1 - len(label) / len(pred)))
+    for n in range(1, min(k, len(pred)) + 1):
+        pred_ngrams = collections.Counter(
+            tuple(pred[i:i + n]) for i in range(len(pred) - n + 1))
+        label_ngrams = collections.Counter(
+            tuple(label[i:i + n]) for i in range(len(label) - n + 1))
+        # Counter intersection clips each n-gram's matches by its count in the label
+        matches = sum((pred_ngrams & label_ngrams).values())
+        score *= (matches / (len(pred) - n + 1)) ** (0.5 ** n)
+    return score
+
+
+def show_heatmaps(matrices, xlabel, ylabel, titles=None, figsize=(2.5, 2.5),
+                  cmap='Reds'):
+    """Draw a grid of heatmaps; `matrices` has shape (rows, cols, queries, keys).
+
+    Defined in :numref:`sec_queries-keys-values`
+    """
+    d2l.use_svg_display()
+    num_rows, num_cols = len(matrices), len(matrices[0])
+    fig, axes = d2l.plt.subplots(num_rows, num_cols, figsize=figsize, sharex=True,
+                                 sharey=True, squeeze=False)
+    for i in range(num_rows):
+        for j in range(num_cols):
+            ax, matrix = axes[i, j], matrices[i][j]
+            if isinstance(matrix, torch.Tensor):
+                matrix = matrix.detach().cpu().numpy()
+            image = ax.imshow(matrix, cmap=cmap)
+            if i == num_rows - 1:
+                ax.set_xlabel(xlabel)
+            if j == 0:
+                ax.set_ylabel(ylabel)
+            if titles:
+                ax.set_title(titles[j])
+    fig.colorbar(image, ax=axes, shrink=0.6)
+
+
+def masked_softmax(X, valid_lens):
+    """Softmax over the last axis of X, keeping only the first valid_lens entries.
+
+    Defined in :numref:`sec_attention-scoring-functions`
+    """
+    # X: (batch_size, no. of queries, no. of keys); valid_lens: 1-D (batch_size,)
+    # or 2-D (batch_size, no. of queries)
+    if valid_lens is None:
+        return nn.functional.softmax(X, dim=-1)
+    lens = valid_lens.reshape(valid_lens.shape + (1,) * (X.dim() - 1 - valid_lens.dim()))
+    positions = torch.arange(X.shape[-1], device=X.device)
+    mask = positions < lens.unsqueeze(-1)
+    return nn.functional.softmax(X.masked_fill(~mask, -1e6), dim=-1)
+
+
+class DotProductAttention(nn.Module):
+    """Scaled dot-product attention.
+
+    Defined in :numref:`sec_attention-scoring-functions`
+    """
+    def __init__(self, dropout):
+        super().__init__()
+        self.dropout = nn.Dropout(dropout)
+
+    # queries: (batch_size, no. of queries, d)
+    # keys: (batch_size, no. of key-value pairs, d)
+    # values: (batch_size, no. of key-value pairs, value dimension)
+    # valid_lens: (batch_size,) or (batch_size, no. of queries)
+    def forward(self, queries, keys, values, valid_lens=None):
+        d = queries.shape[-1]
+        scores = torch.bmm(queries, keys.transpose(1, 2)) / math.sqrt(d)
+        self.attention_weights = masked_softmax(scores, valid_lens)
+        return torch.bmm(self.dropout(self.attention_weights), values)
+
+
+class AdditiveAttention(nn.Module):
+    """Additive attention.
+
+    Defined in :numref:`sec_attention-scoring-functions`
+    """
+    def __init__(self, num_hiddens, dropout, **kwargs):
+        super().__init__(**kwargs)
+        self.W_k = nn.LazyLinear(num_hiddens, bias=False)
+        self.W_q = nn.LazyLinear(num_hiddens, bias=False)
+        self.w_v = nn.LazyLinear(1, bias=False)
+        self.dropout = nn.Dropout(dropout)
+
+    def forward(self, queries, keys, values, valid_lens=None):
+        queries, keys = self.W_q(queries), self.W_k(keys)
+        # Broadcast to (batch_size, no. of queries, no. of key-value pairs, num_hiddens)
+        features = torch.tanh(queries.unsqueeze(2) + keys.unsqueeze(1))
+        scores = self.w_v(features).squeeze(-1)
+        self.attention_weights = masked_softmax(scores, valid_lens)
+        return torch.bmm(self.dropout(self.attention_weights), values)
+
+
+class AttentionDecoder(d2l.Decoder):
+    """The base class of decoders that expose their attention weights.
+
+    Defined in :numref:`sec_seq2seq_attention`
+    """
+    def __init__(self):
+        super().__init__()
+
+    @property
+    def attention_weights(self):
+        raise NotImplementedError
+
+
+class MultiHeadAttention(nn.Module):
+    """Multi-head attention built on scaled dot-product attention.
+
+    Defined in :numref:`sec_multihead-attention`
+    """
+    def __init__(self, num_hiddens, num_heads, dropout, bias=False, **kwargs):
+        super().__init__()
+        assert num_hiddens % num_heads == 0, 'num_hiddens must be divisible by num_heads'
+        self.num_heads = num_heads
+        self.attention = d2l.DotProductAttention(dropout)
+        self.W_q = nn.LazyLinear(num_hiddens, bias=bias)
+        self.W_k = nn.LazyLinear(num_hiddens, bias=bias)
+        self.W_v = nn.LazyLinear(num_hiddens, bias=bias)
+        self.W_o = nn.LazyLinear(num_hiddens, bias=bias)
+
+    def forward(self, queries, keys, values, valid_lens):
+        # queries/keys/values: (batch_size, no. of queries or key-value pairs, dim)
+        # After transpose_qkv: (batch_size * num_heads, no. of queries or key-value
+        # pairs, num_hiddens / num_heads)
+        queries = self.transpose_qkv(self.W_q(queries))
+        keys = self.transpose_qkv(self.W_k(keys))
+        values = self.transpose_qkv(self.W_v(values))
+        if valid_lens is not None:
+            # Every head of a sequence sees the same valid length
+            valid_lens = torch.repeat_interleave(valid_lens, repeats=self.num_heads, dim=0)
+        output = self.attention(queries, keys, values, valid_lens)
+        # output_concat: (batch_size, no. of queries, num_hiddens)
+        output_concat = self.transpose_output(output)
+        return self.W_o(output_concat)
+
+    def transpose_qkv(self, X):
+        """Split the last axis into heads and fold the heads into the batch axis.
+
+        Defined in :numref:`sec_multihead-attention`
+        """
+        # (batch_size, n, num_hiddens) -> (batch_size, n, num_heads, num_hiddens / num_heads)
+        X = X.reshape(X.shape[0], X.shape[1], self.num_heads, -1)
+        # -> (batch_size, num_heads, n, num_hiddens / num_heads)
+        X = X.permute(0, 2, 1, 3)
+        # -> (batch_size * num_heads, n, num_hiddens / num_heads)
+        return X.reshape(-1, X.shape[2], X.shape[3])
+
+    def transpose_output(self, X):
+        """Reverse transpose_qkv.
+
+        Defined in :numref:`sec_multihead-attention`
+        """
+        X = X.reshape(-1, self.num_heads, X.shape[1], X.shape[2])
+        X = X.permute(0, 2, 1, 3)
+        return X.reshape(X.shape[0], X.shape[1], -1)
+
+
+class PositionalEncoding(nn.Module):
+    """Sinusoidal positional encoding.
+
+    Defined in :numref:`sec_self-attention-and-positional-encoding`
+    """
+    def __init__(self, num_hiddens, dropout, max_len=1000):
+        super().__init__()
+        self.dropout = nn.Dropout(dropout)
+        positions = torch.arange(max_len, dtype=torch.float32).reshape(-1, 1)
+        frequencies = torch.pow(10000, -torch.arange(0, num_hiddens, 2,
+                                                     dtype=torch.float32) / num_hiddens)
+        angles = positions * frequencies  # (max_len, ceil(num_hiddens / 2))
+        self.P = torch.zeros((1, max_len, num_hiddens))
+        self.P[0, :, 0::2] = torch.sin(angles)
+        self.P[0, :, 1::2] = torch.cos(angles[:, :num_hiddens // 2])
+
+    def forward(self, X, offset=0):
+        # offset: position of the first row of X (used when decoding step by step)
+        X = X + self.P[:, offset:offset + X.shape[1], :].to(X.device)
+        return self.dropout(X)
+
+
+class PositionWiseFFN(nn.Module):
+    """The positionwise feed-forward network.
+
+    Defined in :numref:`sec_transformer`
+    """
+    def __init__(self, ffn_num_hiddens, ffn_num_outputs):
+        super().__init__()
+        self.dense1 = nn.LazyLinear(ffn_num_hiddens)
+        self.relu = nn.ReLU()
+        self.dense2 = nn.LazyLinear(ffn_num_outputs)
+
+    def forward(self, X):
+        return self.dense2(self.relu(self.dense1(X)))
+
+
+class AddNorm(nn.Module):
+    """The residual connection followed by layer normalization.
+
+    Defined in :numref:`sec_transformer`
+    """
+    def __init__(self, norm_shape, dropout):
+        super().__init__()
+        self.dropout = nn.Dropout(dropout)
+        self.ln = nn.LayerNorm(norm_shape)
+
+    def forward(self, X, Y):
+        return self.ln(self.dropout(Y) + X)
+
+
+class TransformerEncoderBlock(nn.Module):
+    """One block of the Transformer encoder.
+
+    Defined in :numref:`sec_transformer`
+    """
+    def __init__(self, num_hiddens, ffn_num_hiddens, num_heads, dropout,
+                 use_bias=False):
+        super().__init__()
+        self.attention = d2l.MultiHeadAttention(num_hiddens, num_heads, dropout, use_bias)
+        self.addnorm1 = AddNorm(num_hiddens, dropout)
+        self.ffn = PositionWiseFFN(ffn_num_hiddens, num_hiddens)
+        self.addnorm2 = AddNorm(num_hiddens, dropout)
+
+    def forward(self, X, valid_lens):
+        Y = self.addnorm1(X, self.attention(X, X, X, valid_lens))
+        return self.addnorm2(Y, self.ffn(Y))
+
+
+class TransformerEncoder(d2l.Encoder):
+    """The Transformer encoder.
+
+    Defined in :numref:`sec_transformer`
+    """
+    def __init__(self, vocab_size, num_hiddens, ffn_num_hiddens, num_heads, num_blks,
+                 dropout, use_bias=False):
+        super().__init__()
+        self.num_hiddens = num_hiddens
+        self.embedding = nn.Embedding(vocab_size, num_hiddens)
+        nn.init.normal_(self.embedding.weight, std=num_hiddens ** -0.5)
+        self.pos_encoding = d2l.PositionalEncoding(num_hiddens, dropout)
+        self.blks = nn.ModuleList([
+            TransformerEncoderBlock(num_hiddens, ffn_num_hiddens, num_heads, dropout,
+                                    use_bias) for _ in range(num_blks)])
+
+    def forward(self, X, valid_lens):
+        X = self.pos_encoding(self.embedding(X.type(torch.int64))
+                              * math.sqrt(self.num_hiddens))
+        self.attention_weights = [None] * len(self.blks)
+        for i, blk in enumerate(self.blks):
+            X = blk(X, valid_lens)
+            self.attention_weights[i] = blk.attention.attention.attention_weights
+        return X
+
+
+class TransformerDecoderBlock(nn.Module):
+    """The i-th block of the Transformer decoder.
+
+    Defined in :numref:`sec_transformer`
+    """
+    def __init__(self, num_hiddens, ffn_num_hiddens, num_heads, dropout, i):
+        super().__init__()
+        self.i = i
+        self.attention1 = d2l.MultiHeadAttention(num_hiddens, num_heads, dropout)
+        self.addnorm1 = AddNorm(num_hiddens, dropout)
+        self.attention2 = d2l.MultiHeadAttention(num_hiddens, num_heads, dropout)
+        self.addnorm2 = AddNorm(num_hiddens, dropout)
+        self.ffn = PositionWiseFFN(ffn_num_hiddens, num_hiddens)
+        self.addnorm3 = AddNorm(num_hiddens, dropout)
+
+    def forward(self, X, state):
+        # state: [encoder outputs, encoder valid lengths, per-block caches]
+        enc_outputs, enc_valid_lens = state[0], state[1]
+        cached = state[2][self.i]
+        key_values = X if cached is None else torch.cat((cached, X), dim=1)
+        state[2][self.i] = key_values
+        batch_size, num_steps, _ = X.shape
+        offset = key_values.shape[1] - num_steps  # number of earlier tokens
+        # Causal mask: query t (1-based) may attend to the first offset + t keys
+        dec_valid_lens = torch.arange(offset + 1, offset + num_steps + 1,
+                                      device=X.device).repeat(batch_size, 1)
+        X2 = self.attention1(X, key_values, key_values, dec_valid_lens)
+        Y = self.addnorm1(X, X2)
+        # Encoder-decoder attention
+        Y2 = self.attention2(Y, enc_outputs, enc_outputs, enc_valid_lens)
+        Z = self.addnorm2(Y, Y2)
+        return self.addnorm3(Z, self.ffn(Z)), state
+
+
+class TransformerDecoder(d2l.AttentionDecoder):
+    """The Transformer decoder.
+
+    Defined in :numref:`sec_transformer`
+    """
+    def __init__(self, vocab_size, num_hiddens, ffn_num_hiddens, num_heads, num_blks,
+                 dropout):
+        super().__init__()
+        self.num_hiddens = num_hiddens
+        self.num_blks = num_blks
+        self.embedding = nn.Embedding(vocab_size, num_hiddens)
+        nn.init.normal_(self.embedding.weight, std=num_hiddens ** -0.5)
+        self.pos_encoding = d2l.PositionalEncoding(num_hiddens, dropout)
+        self.blks = nn.ModuleList([
+            TransformerDecoderBlock(num_hiddens, ffn_num_hiddens, num_heads, dropout, i)
+            for i in range(num_blks)])
+        self.dense = nn.LazyLinear(vocab_size)
+
+    def init_state(self, enc_outputs, enc_valid_lens):
+        return [enc_outputs, enc_valid_lens, [None] * self.num_blks]
+
+    def forward(self, X, state):
+        offset = 0 if state[2][0] is None else state[2][0].shape[1]
+        X = self.pos_encoding(self.embedding(X.type(torch.int64))
+                              * math.sqrt(self.num_hiddens), offset)
+        self._attention_weights = [[None] * len(self.blks) for _ in range(2)]
+        for i, blk in enumerate(self.blks):
+            X, state = blk(X, state)
+            # Decoder self-attention weights
+            self._attention_weights[0][i] = blk.attention1.attention.attention_weights
+            # Encoder-decoder attention weights
+            self._attention_weights[1][i] = blk.attention2.attention.attention_weights
+        return self.dense(X), state
+
+    @property
+    def attention_weights(self):
+        return self._attention_weights
+
+
+class PatchEmbedding(nn.Module):
+    """Split an image into patches and linearly embed each of them.
+
+    Defined in :numref:`sec_vision-transformer`
+    """
+    def __init__(self, img_size=96, patch_size=16, num_hiddens=512):
+        super().__init__()
+        def _make_tuple(x):
+            return tuple(x) if isinstance(x, (list, tuple)) else (x, x)
+        img_size, patch_size = _make_tuple(img_size), _make_tuple(patch_size)
+        self.num_patches = (img_size[0] // patch_size[0]) * (img_size[1] // patch_size[1])
+        self.conv = nn.LazyConv2d(num_hiddens, kernel_size=patch_size, stride=patch_size)
+
+    def forward(self, X):
+        # (batch_size, num_hiddens, h / p, w / p) -> (batch_size, num_patches, num_hiddens)
+        return self.conv(X).flatten(2).transpose(1, 2)
+
+
+class ViTMLP(nn.Module):
+    """The MLP of a Vision Transformer block.
+
+    Defined in :numref:`sec_vision-transformer`
+    """
+    def __init__(self, mlp_num_hiddens, mlp_num_outputs, dropout=0.5):
+        super().__init__()
+        self.dense1 = nn.LazyLinear(mlp_num_hiddens)
+        self.gelu = nn.GELU()
+        self.dropout1 = nn.Dropout(dropout)
+        self.dense2 = nn.LazyLinear(mlp_num_outputs)
+        self.dropout2 = nn.Dropout(dropout)
+
+    def forward(self, X):
+        return self.dropout2(self.dense2(self.dropout1(self.gelu(self.dense1(X)))))
+
+
+class ViTBlock(nn.Module):
+    """A pre-norm Transformer encoder block.
+
+    Defined in :numref:`sec_vision-transformer`
+    """
+    def __init__(self, num_hiddens, norm_shape, mlp_num_hiddens, num_heads, dropout,
+                 use_bias=False):
+        super().__init__()
+        self.ln1 = nn.LayerNorm(norm_shape)
+        self.attention = d2l.MultiHeadAttention(num_hiddens, num_heads, dropout, use_bias)
+        self.ln2 = nn.LayerNorm(norm_shape)
+        self.mlp = ViTMLP(mlp_num_hiddens, num_hiddens, dropout)
+
+    def forward(self, X, valid_lens=None):
+        Y = self.ln1(X)
+        X = X + self.attention(Y, Y, Y, valid_lens)
+        return X + self.mlp(self.ln2(X))
+
+
+class ViT(d2l.Classifier):
+    """Vision Transformer.
+
+    Defined in :numref:`sec_vision-transformer`
+    """
+    def __init__(self, img_size, patch_size, num_hiddens, mlp_num_hiddens, num_heads,
+                 num_blks, emb_dropout, blk_dropout, lr=0.001, use_bias=False,
+                 num_classes=10):
+        super().__init__()
+        self.save_hyperparameters()
+        self.patch_embedding = PatchEmbedding(img_size, patch_size, num_hiddens)
+        self.cls_token = nn.Parameter(torch.zeros(1, 1, num_hiddens))
+        num_steps = self.patch_embedding.num_patches + 1  # Add the <cls> token
+        # Learnable positional embeddings, initialized with small random values
+        self.pos_embedding = nn.Parameter(torch.randn(1, num_steps, num_hiddens) * 0.02)
+        self.dropout = nn.Dropout(emb_dropout)
+        self.blks = nn.Sequential(*[
+            ViTBlock(num_hiddens, num_hiddens, mlp_num_hiddens, num_heads, blk_dropout,
+                     use_bias) for _ in range(num_blks)])
+        self.head = nn.Sequential(nn.LayerNorm(num_hiddens), nn.Linear(num_hiddens,
+                                                                       num_classes))
+
+    def forward(self, X):
+        X = self.patch_embedding(X)
+        X = torch.cat((self.cls_token.expand(X.shape[0], -1, -1), X), 1)
+        X = self.dropout(X + self.pos_embedding)
+        for blk in self.blks:
+            X = blk(X)
+        return self.head(X[:, 0])
+
+    def configure_optimizers(self):
+        return torch.optim.Adam(self.parameters(), lr=self.lr)
+
+
+# Aliases from config.ini
+ones_like = torch.ones_like
+ones = torch.ones
+zeros_like = torch.zeros_like
+zeros = torch.zeros
+tensor = torch.tensor
+arange = torch.arange
+meshgrid = torch.meshgrid
+sin = torch.sin
+sinh = torch.sinh
+cos = torch.cos
+cosh = torch.cosh
+tanh = torch.tanh
+linspace = torch.linspace
+exp = torch.exp
+log = torch.log
+normal = torch.normal
+rand = torch.rand
+randn = torch.randn
+matmul = torch.matmul
+int32 = torch.int32
+int64 = torch.int64
+float32 = torch.float32
+concat = torch.cat
+stack = torch.stack
+abs = torch.abs
+eye = torch.eye
+sigmoid = torch.sigmoid
+batch_matmul = torch.bmm
+numpy = lambda x, *args, **kwargs: x.detach().numpy(*args, **kwargs)
+size = lambda x, *args, **kwargs: x.numel(*args, **kwargs)
+reshape = lambda x, *args, **kwargs: x.reshape(*args, **kwargs)
+to = lambda x, *args, **kwargs: x.to(*args, **kwargs)
+reduce_sum = lambda x, *args, **kwargs: x.sum(*args, **kwargs)
+argmax = lambda x, *args, **kwargs: x.argmax(*args, **kwargs)
+astype = lambda x, *args, **kwargs: x.type(*args, **kwargs)
+transpose = lambda x, *args, **kwargs: x.t(*args, **kwargs)
+reduce_mean = lambda x, *args, **kwargs: x.mean(*args, **kwargs)
+expand_dims = lambda x, *args, **kwargs: x.unsqueeze(*args, **kwargs)
