@@ -155,11 +155,22 @@ def test_rnn_concise_and_gru_shapes():
     d2l.check_shape(d2l.RNNLM(gru, vocab_size=7)(torch.randint(0, 7, (4, 9))), (4, 9, 7))
 
 
-def test_rnnlm_predict_keeps_prefix():
+@pytest.mark.parametrize('concise', [False, True])
+def test_rnnlm_predict_matches_full_forward(concise):
+    """Step-by-step prediction with a carried state equals re-running the whole prefix."""
+    torch.manual_seed(1)
     vocab = d2l.Vocab(list('abc '))
-    model = d2l.RNNLMScratch(d2l.RNNScratch(len(vocab), 4), vocab_size=len(vocab))
+    if concise:
+        model = d2l.RNNLM(d2l.RNN(len(vocab), 4), vocab_size=len(vocab))
+    else:
+        model = d2l.RNNLMScratch(d2l.RNNScratch(len(vocab), 4, sigma=1.0), len(vocab))
     text = model.predict('ab c', 6, vocab)
-    assert text.startswith('ab c') and len(text) == 10
+    tokens = vocab[list('ab c')]
+    with torch.no_grad():
+        for _ in range(6):
+            tokens.append(int(model(torch.tensor([tokens]))[0, -1].argmax()))
+    assert text.startswith('ab c')
+    assert text == ''.join(vocab.to_tokens(tokens))
 
 
 def test_check_shape_and_len_fail_loudly():
