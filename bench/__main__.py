@@ -31,6 +31,7 @@ WORK = ROOT / "bench" / ".work"
 OURS_PY = Path(sys.executable)
 REF = ROOT / ".venv-ref"
 REF_PY = REF / "bin" / "python"
+THREADS = int(os.environ.get("BENCH_THREADS", "1"))
 FMNIST_SYSTEM = Path("/usr/share/datasets/fashion-mnist")
 FMNIST_FILES = ["train-images-idx3-ubyte", "train-labels-idx1-ubyte",
                 "t10k-images-idx3-ubyte", "t10k-labels-idx1-ubyte"]
@@ -96,16 +97,22 @@ def fashion_mnist_root() -> Path:
 
 def bench_train(model: str, rounds: int, warmup: int) -> dict:
     ref_py = ensure_reference()
-    root = fashion_mnist_root()
+    fashion_mnist_root()  # WORK/data, which is ../data seen from WORK/run
+    run = WORK / "run"
+    run.mkdir(parents=True, exist_ok=True)
     script = str(ROOT / "bench" / "workloads" / "train.py")
-    ours = Side("ours", [str(OURS_PY), script, model, "--root", str(root)],
-                env={"PYTHONPATH": str(ROOT), "D2L_QUICK": "0"}, cwd=WORK,
-                metric="seconds")
-    ref = Side("reference", [str(ref_py), script, model, "--root", str(root)],
-               env={"PYTHONPATH": "", "D2L_QUICK": "0"}, cwd=WORK, metric="seconds")
+    # one math thread on both sides: on a shared 2-core machine, spinning thread pools
+    # make timings meaningless (the reference's data-loader workers get the same setting)
+    env = {"D2L_QUICK": "0", "D2L_DATA_DIR": "", "OMP_NUM_THREADS": str(THREADS),
+           "MKL_NUM_THREADS": str(THREADS)}
+    ours = Side("ours", [str(OURS_PY), script, model],
+                env={**env, "PYTHONPATH": str(ROOT)}, cwd=run, metric="seconds")
+    ref = Side("reference", [str(ref_py), script, model],
+               env={**env, "PYTHONPATH": ""}, cwd=run, metric="seconds")
     return compare(f"{model}-epoch-cpu", ours, ref, rounds=rounds, warmup=warmup,
                    note=f"one epoch of {model} on Fashion-MNIST (fit incl. validation), "
-                        "same model, batch size, learning rate; plotting off on both sides")
+                        "same model, batch size, learning rate; plotting off on both sides; "
+                        f"{THREADS} math thread(s) per side (BENCH_THREADS)")
 
 
 def gen_book(sections: int = 10, chapters: int = 20) -> Path:
@@ -137,6 +144,7 @@ def bench_toolchain(rounds: int, warmup: int) -> list[dict]:
     def clean() -> None:
         shutil.rmtree(book / "_build", ignore_errors=True)
         shutil.rmtree(book / "lib", ignore_errors=True)
+        (book / "lib").mkdir()  # d2lbook 1.0.3 does not create the library's folder
 
     rows.append(compare("toolchain-parse-nb-lib-inprocess", Side("ours", func=ours_inproc,
                                                                  before=clean),

@@ -49,7 +49,7 @@ def section_text(ch: int, k: int, n_sec: int, rng: random.Random) -> str:
                    f"def f_{lab}_{j}(x):  #@save\n    return x * {j + 1}\n```\n")
         out.append(paragraph(rng, 2) + "\n")
     out.append("```{.python .input}\n%%tab all\nif tab.selected('pytorch'):\n"
-               "    y = 1\nelse:\n    y = 2\nprint(y)\n```\n")
+               "    y = 1\nif tab.selected('jax'):\n    y = 2\nprint(y)\n```\n")
     out.append(":begin_tab:`pytorch`\nPyTorch 的说明。\n:end_tab:\n\n"
                ":begin_tab:`jax`\nJAX 的说明。\n:end_tab:\n")
     out.append("## 小结\n\n" + "".join(f"* {sentence(rng)}\n" for _ in range(4)))

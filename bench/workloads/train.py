@@ -27,14 +27,14 @@ MODELS = {
 def main() -> None:
     p = argparse.ArgumentParser()
     p.add_argument("model", choices=sorted(MODELS))
-    p.add_argument("--root", required=True, help="data root passed to d2l.FashionMNIST")
     p.add_argument("--threads", type=int, default=0)
     a = p.parse_args()
     if a.threads:
         torch.set_num_threads(a.threads)
     make, batch_size, resize = MODELS[a.model]
     torch.manual_seed(0)
-    data = d2l.FashionMNIST(batch_size=batch_size, resize=resize, root=a.root)
+    # both libraries read ../data (relative to the working folder) by default
+    data = d2l.FashionMNIST(batch_size=batch_size, resize=resize)
     model = make()
     if a.model == "lenet":
         model.apply_init([next(iter(data.get_dataloader(True)))[0]], d2l.init_cnn)
