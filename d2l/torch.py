@@ -108,34 +108,35 @@ def plot(X, Y=None, xlabel=None, ylabel=None, legend=[], xlim=None,
 
 
 class Timer:
-    """Record multiple running times.
+    """A stopwatch that keeps every measured interval (in seconds).
 
     Defined in :numref:`sec_linear_regression`
     """
     def __init__(self):
-        self.times = []
-        self.start()
+        self.times = []  # one entry per call of stop()
+        self.start()     # the clock runs from the moment of creation
 
     def start(self):
-        """Start the timer."""
+        """(Re)start the clock."""
         self.tik = time.perf_counter()
 
     def stop(self):
-        """Stop the timer and record the time in a list."""
-        self.times.append(time.perf_counter() - self.tik)
-        return self.times[-1]
+        """Append the seconds elapsed since start() and return them."""
+        elapsed = time.perf_counter() - self.tik
+        self.times.append(elapsed)
+        return elapsed
 
     def avg(self):
-        """Return the average time."""
-        return sum(self.times) / len(self.times)
+        """Mean of the recorded intervals."""
+        return self.sum() / len(self.times)
 
     def sum(self):
-        """Return the sum of time."""
+        """Total of the recorded intervals."""
         return sum(self.times)
 
     def cumsum(self):
-        """Return the accumulated time."""
-        return np.array(self.times).cumsum().tolist()
+        """Running totals: the time at which each interval ended."""
+        return np.cumsum(self.times).tolist()
 
 
 def add_to_class(Class):
@@ -895,22 +896,22 @@ class FashionMNIST(d2l.DataModule):
 
 
 def show_images(imgs, num_rows, num_cols, titles=None, scale=1.5):
-    """Plot a grid of images.
+    """Draw images row by row on a num_rows x num_cols grid; return the flat axes.
 
     Defined in :numref:`sec_fashion_mnist`
     """
-    figsize = (num_cols * scale, num_rows * scale)
-    _, axes = d2l.plt.subplots(num_rows, num_cols, figsize=figsize, squeeze=False)
-    axes = axes.flatten()
-    for i, (ax, img) in enumerate(zip(axes, imgs)):
-        if torch.is_tensor(img):
-            img = img.detach().cpu().numpy()
-        ax.imshow(img, cmap='gray' if img.ndim == 2 else None)
-        ax.axes.get_xaxis().set_visible(False)
-        ax.axes.get_yaxis().set_visible(False)
+    _, grid = d2l.plt.subplots(num_rows, num_cols, squeeze=False,
+                               figsize=(scale * num_cols, scale * num_rows))
+    cells = grid.reshape(-1)
+    for k, (cell, picture) in enumerate(zip(cells, imgs)):
+        if torch.is_tensor(picture):  # matplotlib wants a host-side array
+            picture = picture.detach().cpu().numpy()
+        cell.imshow(picture, cmap=None if picture.ndim == 3 else 'gray')
+        cell.set_xticks([])
+        cell.set_yticks([])
         if titles:
-            ax.set_title(titles[i])
-    return axes
+            cell.set_title(titles[k])
+    return cells
 
 
 class Classifier(d2l.Module):
@@ -971,18 +972,21 @@ class Classifier(d2l.Module):
 
 
 class Accumulator:
-    """Accumulate sums over n variables.
+    """n running totals that grow together, e.g. (correct, seen).
 
     Defined in :numref:`sec_softmax_scratch`
     """
     def __init__(self, n):
-        self.data = [0.0] * n
+        self.data = [0.0 for _ in range(n)]
 
     def add(self, *args):
-        self.data = [a + float(b) for a, b in zip(self.data, args)]
+        """Add the i-th argument (a number or a one-element tensor) to total i."""
+        for i, value in enumerate(args[:len(self.data)]):
+            self.data[i] += float(value)
 
     def reset(self):
-        self.data = [0.0] * len(self.data)
+        """Set every total back to zero."""
+        self.data = [0.0 for _ in self.data]
 
     def __getitem__(self, idx):
         return self.data[idx]
@@ -1831,16 +1835,17 @@ class MTFraEng(d2l.DataModule):
 
 
 def show_list_len_pair_hist(legend, xlabel, ylabel, xlist, ylist):
-    """Plot the histogram for list length pairs.
+    """Compare, in one histogram, how long the sequences of two lists are.
 
     Defined in :numref:`sec_machine_translation`
     """
+    lengths = [[len(seq) for seq in xlist], [len(seq) for seq in ylist]]
     d2l.set_figsize()
-    _, _, patches = d2l.plt.hist([[len(l) for l in xlist], [len(l) for l in ylist]])
+    _, _, bars = d2l.plt.hist(lengths)
+    for bar in bars[1]:  # Hatch the second group so that it stays readable in grey
+        bar.set_hatch('/')
     d2l.plt.xlabel(xlabel)
     d2l.plt.ylabel(ylabel)
-    for patch in patches[1].patches:
-        patch.set_hatch('/')
     d2l.plt.legend(legend)
 
 
