@@ -67,7 +67,7 @@ def generate(out: Path, chapters: int = 20, sections: int = 10, seed: int = 0) -
         '<rect width="60" height="30" fill="#4a8"/></svg>\n')
     (out / "config.ini").write_text(
         "[project]\nname = bench\ntitle = 基准测试书\nlang = zh\nrelease = 1.0\n"
-        "[build]\ntabs = pytorch, jax\nresources = img\n"
+        "[build]\ntabs = pytorch, jax\nresources = img\neval_notebook = False\n"
         "[library-pytorch]\nlib_file = lib/torch.py\nlib_name = torch\n"
         "simple_alias = ones, zeros, concat -> cat\n"
         "[library-jax]\nlib_file = lib/jax.py\nlib_name = jnp\nsimple_alias = ones\n"
