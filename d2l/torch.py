@@ -925,14 +925,16 @@ class Classifier(d2l.Module):
         self.plot('acc', self.accuracy(Y_hat, batch[-1]), train=False)
 
     def accuracy(self, Y_hat, Y, averaged=True):
-        """Compute the number of correct predictions.
+        """Fraction of rows whose top-scoring class equals the label (or 0/1 per row).
 
         Defined in :numref:`sec_classification`
         """
-        Y_hat = Y_hat.reshape((-1, Y_hat.shape[-1]))
-        preds = Y_hat.argmax(axis=1).type(Y.dtype)
-        compare = (preds == Y.reshape(-1)).type(torch.float32)
-        return compare.mean() if averaged else compare
+        num_classes = Y_hat.shape[-1]
+        predicted = Y_hat.reshape(-1, num_classes).argmax(dim=1).to(Y.dtype)
+        hits = predicted.eq(Y.reshape(-1)).float()  # 1.0 where the prediction is right
+        if averaged:
+            return hits.mean()
+        return hits
 
     def loss(self, Y_hat, Y, averaged=True):
         """Defined in :numref:`sec_softmax_concise`"""
