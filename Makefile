@@ -11,6 +11,11 @@ NODE    := node_modules/.installed
 BOOK    := book
 JOBS    ?= $(shell nproc 2>/dev/null || echo 2)
 D2LBOOK := cd $(BOOK) && ../$(BIN)/d2lbook
+# Offline copies of the small data sets, when the workplace provides them beside the
+# checkout (see ../shared/data/README.md); otherwise the library downloads them.
+ifneq ($(wildcard ../shared/data/SHA1SUMS),)
+export D2L_DATA_DIR ?= $(abspath ../shared/data)
+endif
 
 .PHONY: book test lib notebooks eval html pdf serve bench check clean env
 
