@@ -69,6 +69,7 @@ class Previewer:
         from d2lbook.source.parse import ParseCache
 
         self.cache = ParseCache()  # in memory: only changed files are parsed again
+        self.results = None  # {tab: {section: SectionResult}}, loaded once
 
     def build(self, changed: set[str] | None = None) -> float:
         """Rebuild; returns seconds. Errors are published, never raised."""
@@ -87,7 +88,13 @@ class Previewer:
                 raise BuildError(diags.errors)
             if self.run_eval:
                 self.evaluate(book)
-            results = load_all_results(book, allow_stale=True)
+                self.results = None
+            if self.results is None:
+                # reading every executed notebook takes a while: once, and again only
+                # after this preview executed code (stale results are shown, as in
+                # `build html --stale-outputs`, until the code runs again)
+                self.results = load_all_results(book, allow_stale=True)
+            results = self.results
             build_html(book, refs, self.out, results=results, diags=diags,
                        changed=None if self.first else (changed or set()),
                        search=self.first)
