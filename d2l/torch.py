@@ -1052,12 +1052,11 @@ class KaggleHouse(d2l.DataModule):
 
     def get_dataloader(self, train):
         """Defined in :numref:`sec_kaggle_house`"""
-        label = 'SalePrice'
-        data = self.train if train else self.val
-        if label not in data:
+        frame = self.train if train else self.val
+        if 'SalePrice' not in frame:  # the Kaggle test set comes without prices
             return None
-        X = torch.tensor(data.drop(columns=[label]).values, dtype=torch.float32)
-        y = torch.log(torch.tensor(data[label].values, dtype=torch.float32)).reshape((-1, 1))
+        X = torch.tensor(frame.drop(columns=['SalePrice']).to_numpy(dtype='float32'))
+        y = torch.tensor(frame['SalePrice'].to_numpy(dtype='float32')).log().unsqueeze(1)
         return self.get_tensorloader((X, y), train)
 
 
@@ -1066,13 +1065,14 @@ def k_fold_data(data, k):
 
     Defined in :numref:`sec_kaggle_house`
     """
-    rets = []
-    fold_size = data.train.shape[0] // k
-    for j in range(k):
-        idx = range(j * fold_size, (j + 1) * fold_size)
-        rets.append(KaggleHouse(data.batch_size, data.train.drop(index=idx),
-                                data.train.loc[idx]))
-    return rets
+    n = data.train.shape[0]
+    bounds = [j * (n // k) for j in range(k + 1)]
+    folds = []
+    for lo, hi in zip(bounds[:-1], bounds[1:]):
+        held_out = data.train.iloc[lo:hi]  # rows lo..hi-1 validate this fold
+        rest = pd.concat([data.train.iloc[:lo], data.train.iloc[hi:]])
+        folds.append(KaggleHouse(data.batch_size, train=rest, val=held_out))
+    return folds
 
 
 def log_rmse(model, data):
@@ -1096,17 +1096,16 @@ def k_fold(trainer, data, k, lr):
 
     Defined in :numref:`sec_kaggle_house`
     """
-    val_errors, models = [], []
-    for i, data_fold in enumerate(k_fold_data(data, k)):
+    models, errors = [], []
+    for i, fold in enumerate(k_fold_data(data, k)):
         model = d2l.LinearRegression(lr)
         model.board.yscale = 'log'
-        if i != 0:
-            model.board.display = False
-        trainer.fit(model, data_fold)
-        val_errors.append(log_rmse(model, data_fold))
-        print(f'fold {i + 1}: validation log rmse {val_errors[-1]:.4f}')
+        model.board.display = (i == 0)  # draw the curves of the first fold only
+        trainer.fit(model, fold)
+        errors.append(log_rmse(model, fold))
         models.append(model)
-    print(f'average validation log rmse = {sum(val_errors) / len(val_errors):.4f}')
+        print(f'fold {i + 1}: validation log rmse {errors[-1]:.4f}')
+    print(f'average validation log rmse = {sum(errors) / len(errors):.4f}')
     return models
 
 
