@@ -1356,14 +1356,12 @@ class ResNet(d2l.Classifier):
             nn.MaxPool2d(kernel_size=3, stride=2, padding=1))
 
     def block(self, num_residuals, num_channels, first_block=False):
+        # Only the opening block of a stage can change the shape, and the first stage keeps it
         """Defined in :numref:`sec_resnet`"""
-        blk = []
-        for i in range(num_residuals):
-            if i == 0 and not first_block:  # halve the resolution, change the channels
-                blk.append(Residual(num_channels, use_1x1conv=True, strides=2))
-            else:
-                blk.append(Residual(num_channels))
-        return nn.Sequential(*blk)
+        reshape = not first_block
+        opening = Residual(num_channels, use_1x1conv=reshape, strides=2 if reshape else 1)
+        rest = [Residual(num_channels) for _ in range(num_residuals - 1)]
+        return nn.Sequential(opening, *rest)
 
     def __init__(self, arch, lr=0.1, num_classes=10):
         """Defined in :numref:`sec_resnet`"""
