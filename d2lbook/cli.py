@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import argparse
 import importlib
-import importlib.util
 import sys
 import time
 from pathlib import Path
@@ -31,19 +30,17 @@ PLUGINS = {
 SERVE = "d2lbook.serve"
 
 
-def _available(mod: str) -> bool:
-    try:
-        return importlib.util.find_spec(mod) is not None
-    except ModuleNotFoundError:
-        return False
-
-
 def _common(p: argparse.ArgumentParser) -> None:
     p.add_argument("--book", default=".", help="the book's folder (default: current folder)")
     p.add_argument("--strict", action="store_true", help="treat warnings as errors")
 
 
-def make_parser() -> argparse.ArgumentParser:
+def make_parser(argv: list[str] | None = None) -> argparse.ArgumentParser:
+    """The argument parser. Only the options of the target named in ``argv`` are loaded
+    (importing every output's module would cost more than a small rebuild)."""
+    argv = sys.argv[1:] if argv is None else argv
+    words = [a for a in argv if not a.startswith("-")]
+    wanted = words[1] if len(words) > 1 and words[0] == "build" else None
     parser = argparse.ArgumentParser(prog="d2lbook", description=__doc__.split("\n\n")[0])
     sub = parser.add_subparsers(dest="command", required=True)
     p = sub.add_parser("check", help="report every error and warning without writing outputs")
@@ -58,13 +55,13 @@ def make_parser() -> argparse.ArgumentParser:
     _common(p)
     p.add_argument("--tab", default="all", help="a tab name, or 'all' (default)")
     for name, mod in PLUGINS.items():
-        if _available(mod):
-            p = tsub.add_parser(name, help=f"build {name}")
-            _common(p)
-            importlib.import_module(mod).add_arguments(p)
-    if _available(SERVE):
-        p = sub.add_parser("serve", help="live preview of the website")
+        p = tsub.add_parser(name, help=f"build {name} (see: d2lbook build {name} --help)")
         _common(p)
+        if name == wanted:
+            importlib.import_module(mod).add_arguments(p)
+    p = sub.add_parser("serve", help="live preview of the website")
+    _common(p)
+    if words[:1] == ["serve"]:
         importlib.import_module(SERVE).add_arguments(p)
     p = sub.add_parser("clean", help="remove the output folder")
     _common(p)
@@ -106,7 +103,7 @@ def _diag(msg: str):
 
 
 def main(argv: list[str] | None = None) -> int:
-    args = make_parser().parse_args(argv)
+    args = make_parser(argv).parse_args(argv)
     diags = Diagnostics()
     t0 = time.perf_counter()
     try:
