@@ -51,28 +51,12 @@ from d2lbook.source.model import (
     walk_blocks,
     walk_inlines,
 )
+from d2lbook.util import atomic_write
 
 HERE = Path(__file__).resolve().parent
 STATE_FILE = ".d2lbook-html.json"
 MATH_RE = re.compile("\x00(\\d+)\x00")
 STATE_VERSION = 1
-
-
-def atomic_write(path: Path, data: str | bytes) -> None:
-    """Write through a temporary file and a rename (files readable by a web server)."""
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    try:
-        try:
-            f = open(tmp, "wb")
-        except FileNotFoundError:
-            path.parent.mkdir(parents=True, exist_ok=True)
-            f = open(tmp, "wb")
-        with f:
-            f.write(data.encode("utf-8") if isinstance(data, str) else data)
-        os.replace(tmp, path)
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise
 
 
 def _sha(*parts) -> str:

@@ -71,7 +71,7 @@ class JsonCache:
             pass
         if len(self.items) > MAX_ENTRIES:
             self.items = {k: v for k, v in self.items.items() if k in self.used}
-        from d2lbook.outputs.html.build import atomic_write
+        from d2lbook.util import atomic_write
 
         try:
             atomic_write(self.path, json.dumps({"version": self.version, "items": self.items},
