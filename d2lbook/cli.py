@@ -144,7 +144,6 @@ def main(argv: list[str] | None = None) -> int:
             return build_lib(args, book, diags)
         if args.target == "notebooks":
             return build_notebooks(args, book, refs, diags)
-        args.refs = refs  # numbered and checked above; plugins need not build them again
         return importlib.import_module(PLUGINS[args.target]).run(args, book)
     except BuildError as e:
         diags.report()

@@ -37,9 +37,9 @@ def run(args: argparse.Namespace, book) -> int:
 
     t0 = time.perf_counter()
     diags = Diagnostics(strict=getattr(args, "strict", False))
-    # the CLI checked the references already (and may hand them over as args.refs);
-    # otherwise this pass only builds the tables
-    refs = getattr(args, "refs", None) or build_refs(book, Diagnostics())
+    # the CLI numbered and checked the references already (book._refs); otherwise this
+    # pass only builds the tables
+    refs = getattr(book, "_refs", None) or build_refs(book, Diagnostics())
     out = Path(args.out).resolve() if args.out else Path(book.config.output_dir) / "html"
     results = None if args.no_outputs else load_all_results(book, args.stale_outputs)
     t1 = time.perf_counter()
