@@ -6,6 +6,8 @@
     python -m bench softmax | lenet      one training epoch on Fashion-MNIST
     python -m bench eval                 quick-mode evaluation of the whole book (ours only)
     python -m bench smoke                a tiny run of the harness (used by the tests)
+    python -m bench gpu-prepare          fill .gpu/ for the GPU checks (see bench/gpu.py)
+    python -m bench gpu [--smoke]        the GPU checks, on a lent GPU (--smoke: on this CPU)
 
 Options: --rounds N, --warmup N. The reference environment (.venv-ref: d2l 1.0.3,
 d2lbook 1.0.3 and the same torch as ours) is created on first use. Results go to
@@ -31,7 +33,10 @@ WORK = ROOT / "bench" / ".work"
 OURS_PY = Path(sys.executable)
 REF = ROOT / ".venv-ref"
 REF_PY = REF / "bin" / "python"
-THREADS = int(os.environ.get("BENCH_THREADS", "1"))
+# thread settings the CPU training benchmarks run under, one row each: "default" is what
+# a reader gets (each library as it comes, all cores), a number pins that many math
+# threads on both sides (the reference's data-loader workers get the same setting)
+THREADS = [t.strip() for t in os.environ.get("BENCH_THREADS", "default,1").split(",") if t.strip()]
 FMNIST_SYSTEM = Path("/usr/share/datasets/fashion-mnist")
 FMNIST_FILES = ["train-images-idx3-ubyte", "train-labels-idx1-ubyte",
                 "t10k-images-idx3-ubyte", "t10k-labels-idx1-ubyte"]
@@ -95,24 +100,31 @@ def fashion_mnist_root() -> Path:
     return root
 
 
-def bench_train(model: str, rounds: int, warmup: int) -> dict:
+def bench_train(model: str, rounds: int, warmup: int) -> list[dict]:
     ref_py = ensure_reference()
     fashion_mnist_root()  # WORK/data, which is ../data seen from WORK/run
     run = WORK / "run"
     run.mkdir(parents=True, exist_ok=True)
     script = str(ROOT / "bench" / "workloads" / "train.py")
-    # one math thread on both sides: on a shared 2-core machine, spinning thread pools
-    # make timings meaningless (the reference's data-loader workers get the same setting)
-    env = {"D2L_QUICK": "0", "D2L_DATA_DIR": "", "OMP_NUM_THREADS": str(THREADS),
-           "MKL_NUM_THREADS": str(THREADS)}
-    ours = Side("ours", [str(OURS_PY), script, model],
-                env={**env, "PYTHONPATH": str(ROOT)}, cwd=run, metric="seconds")
-    ref = Side("reference", [str(ref_py), script, model],
-               env={**env, "PYTHONPATH": ""}, cwd=run, metric="seconds")
-    return compare(f"{model}-epoch-cpu", ours, ref, rounds=rounds, warmup=warmup,
-                   note=f"one epoch of {model} on Fashion-MNIST (fit incl. validation), "
-                        "same model, batch size, learning rate; plotting off on both sides; "
-                        f"{THREADS} math thread(s) per side (BENCH_THREADS)")
+    rows = []
+    for threads in THREADS:
+        env: dict[str, str | None] = {"D2L_QUICK": "0", "D2L_DATA_DIR": "",
+                                      "OMP_NUM_THREADS": None, "MKL_NUM_THREADS": None}
+        if threads == "default":
+            name, how = f"{model}-epoch-cpu", "each library with its default threads (all cores)"
+        else:
+            n = int(threads)
+            name, how = f"{model}-epoch-cpu-{n}thread", f"{n} math thread(s) per side"
+            env.update({"OMP_NUM_THREADS": str(n), "MKL_NUM_THREADS": str(n)})
+        ours = Side("ours", [str(OURS_PY), script, model],
+                    env={**env, "PYTHONPATH": str(ROOT)}, cwd=run, metric="seconds")
+        ref = Side("reference", [str(ref_py), script, model],
+                   env={**env, "PYTHONPATH": ""}, cwd=run, metric="seconds")
+        rows.append(compare(name, ours, ref, rounds=rounds, warmup=warmup,
+                            note=f"one epoch of {model} on Fashion-MNIST (fit incl. validation), "
+                                 "same model, batch size, learning rate; plotting off on both "
+                                 f"sides; {how} (BENCH_THREADS)"))
+    return rows
 
 
 def gen_book(sections: int = 10, chapters: int = 20) -> Path:
@@ -229,10 +241,24 @@ def bench_smoke() -> dict:
 def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(prog="python -m bench", description=__doc__.split("\n\n")[0])
     p.add_argument("what", nargs="+",
-                   choices=["all", "toolchain", "html", "softmax", "lenet", "eval", "smoke"])
-    p.add_argument("--rounds", type=int, default=5)
+                   choices=["all", "toolchain", "html", "softmax", "lenet", "eval", "smoke",
+                            "gpu-prepare", "gpu"])
+    p.add_argument("--rounds", type=int, default=None, help="default 5 (gpu: 2)")
+    p.add_argument("--smoke", action="store_true", help="gpu: a few steps, quick mode, any device")
+    p.add_argument("--part", action="append", choices=["bench", "sections"],
+                   help="gpu: only this part (repeatable)")
     p.add_argument("--warmup", type=int, default=1)
     a = p.parse_args(argv)
+    if "gpu-prepare" in a.what or "gpu" in a.what:
+        from bench import gpu
+
+        if "gpu-prepare" in a.what:
+            gpu.prepare()
+        if "gpu" in a.what:
+            return gpu.run(smoke=a.smoke, rounds=a.rounds or 2,
+                           parts=tuple(a.part or ("bench", "sections")))
+        return 0
+    a.rounds = a.rounds or 5
     WORK.mkdir(parents=True, exist_ok=True)
     what = ["toolchain", "html", "softmax", "lenet", "eval"] if "all" in a.what else a.what
     for w in what:

@@ -27,7 +27,7 @@ class Side:
     name: str
     cmd: list[str] | None = None  # a command; or
     func: Callable[[], float] | None = None  # a function returning the value
-    env: dict[str, str] = field(default_factory=dict)
+    env: dict[str, str | None] = field(default_factory=dict)  # None: unset the variable
     cwd: Path | None = None
     metric: str | None = None  # a key of the JSON the command prints; None: wall seconds
     before: Callable[[], None] | None = None  # run (untimed) before each measured run
@@ -37,7 +37,7 @@ class Side:
             self.before()
         if self.func is not None:
             return float(self.func())
-        env = {**os.environ, **self.env}
+        env = {k: v for k, v in {**os.environ, **self.env}.items() if v is not None}
         t0 = time.perf_counter()
         r = subprocess.run(self.cmd, cwd=self.cwd, env=env, capture_output=True, text=True)
         wall = time.perf_counter() - t0

@@ -36,3 +36,31 @@ def test_bench_smoke_command(tmp_path):
     assert "smoke" in r.stdout and "x (min" in r.stdout
     row = json.loads((tmp_path / "smoke.json").read_text())
     assert row["rounds"] == 2 and len(row["ours"]["runs"]) == 2
+
+
+def test_side_env_none_unsets_a_variable(monkeypatch):
+    monkeypatch.setenv("BENCH_TEST_VAR", "set")
+    code = "import os, json; print(json.dumps({'unset': int('BENCH_TEST_VAR' not in os.environ)}))"
+    assert Side("x", [sys.executable, "-c", code], metric="unset").run() == 0.0
+    assert Side("x", [sys.executable, "-c", code], env={"BENCH_TEST_VAR": None},
+                metric="unset").run() == 1.0
+
+
+def test_steps_workload_borrows_architectures_the_library_lacks(monkeypatch):
+    """d2l 1.0.3 keeps AlexNet and ResNet-18 in notebooks; the GPU workload then builds
+    our definition on the reference's Classifier. Simulate that library here."""
+    import torch
+
+    sys.path.insert(0, str(ROOT / "bench" / "workloads"))
+    try:
+        import steps
+    finally:
+        sys.path.remove(str(ROOT / "bench" / "workloads"))
+    for name, side in (("AlexNet", 224), ("ResNet18", 96)):
+        monkeypatch.delattr(steps.d2l, name)
+        cls = steps.model_class(name)
+        assert cls is not None and cls.__module__ != steps.d2l.__name__
+        model = cls(lr=0.01)
+        assert isinstance(model, steps.d2l.Classifier)
+        assert model(torch.zeros(2, 1, side, side)).shape == (2, 10)
+    assert steps.model_class("LeNet") is steps.d2l.LeNet
