@@ -1356,8 +1356,8 @@ class ResNet(d2l.Classifier):
             nn.MaxPool2d(kernel_size=3, stride=2, padding=1))
 
     def block(self, num_residuals, num_channels, first_block=False):
-        # Only the opening block of a stage can change the shape, and the first stage keeps it
         """Defined in :numref:`sec_resnet`"""
+        # Only the opening block of a stage can change the shape, and the first stage keeps it
         reshape = not first_block
         opening = Residual(num_channels, use_1x1conv=reshape, strides=2 if reshape else 1)
         rest = [Residual(num_channels) for _ in range(num_residuals - 1)]
@@ -1485,8 +1485,8 @@ class AnyNet(d2l.Classifier):
             nn.LazyBatchNorm2d(), nn.ReLU())
 
     def stage(self, depth, num_channels, groups, bot_mul):
-        # The first block halves the resolution; the others keep the shape
         """Defined in :numref:`sec_cnn-design`"""
+        # The first block halves the resolution; the others keep the shape
         blk = [d2l.ResNeXtBlock(num_channels, groups, bot_mul, use_1x1conv=True, strides=2)]
         blk += [d2l.ResNeXtBlock(num_channels, groups, bot_mul) for _ in range(depth - 1)]
         return nn.Sequential(*blk)
@@ -1676,8 +1676,8 @@ class RNNLMScratch(d2l.Classifier):
         return torch.optim.SGD(self.parameters(), lr=self.lr)
 
     def one_hot(self, X):
-        # Output shape: (num_steps, batch_size, vocab_size)
         """Defined in :numref:`sec_rnn-scratch`"""
+        # Output shape: (num_steps, batch_size, vocab_size)
         return F.one_hot(X.T, self.vocab_size).type(torch.float32)
 
     def output_layer(self, rnn_outputs):

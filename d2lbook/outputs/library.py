@@ -123,7 +123,10 @@ def _docstring_note(code: str, note: str) -> str:
         lines[first.end_lineno - 1] = (end_line[:pos].rstrip() + f"\n\n{indent}{note}\n{indent}"
                                        + end_line[pos:])
         return "\n".join(lines)
-    lines.insert(first.lineno - 1, f'{indent}"""{note}"""')
+    at = first.lineno - 1  # above the first statement, and above comments that open the body
+    while at - 1 >= node.lineno and lines[at - 1].strip().startswith("#"):
+        at -= 1
+    lines.insert(at, f'{indent}"""{note}"""')
     return "\n".join(lines)
 
 
