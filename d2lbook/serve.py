@@ -8,7 +8,8 @@ tabs to reload through server-sent events. Errors in the source appear in the
 terminal and as a banner on every page, with ``file:line``; the server keeps running
 and the banner goes away once the source is fixed. With ``--eval``, changed code is
 executed through the evaluation cache and pages show the new outputs when ready.
-Ctrl-C stops it cleanly.
+The search index is brought up to date in the background once edits pause (it takes
+a few seconds, so it does not hold up the reload). Ctrl-C stops it cleanly.
 """
 
 from __future__ import annotations
@@ -59,6 +60,48 @@ class State:
             self.cond.notify_all()
 
 
+class Reindexer:
+    """Rebuild the search index in a background thread once ``delay`` seconds pass with
+    no new page changes: a burst of saves costs one index run, and the page reload
+    never waits for it. One run at a time; ``stop()`` ends the thread."""
+
+    def __init__(self, index, delay: float = 2.0, log=print) -> None:
+        self.index, self.delay, self.log = index, delay, log
+        self.cond = threading.Condition()
+        self.due: float | None = None
+        self.stopped = False
+        self.runs = 0
+        self.thread = threading.Thread(target=self._run, name="d2lbook-search", daemon=True)
+        self.thread.start()
+
+    def mark(self) -> None:
+        with self.cond:
+            self.due = time.monotonic() + self.delay
+            self.cond.notify()
+
+    def stop(self) -> None:
+        with self.cond:
+            self.stopped = True
+            self.cond.notify()
+        self.thread.join(timeout=5)
+
+    def _run(self) -> None:
+        while True:
+            with self.cond:
+                while not self.stopped and (self.due is None or time.monotonic() < self.due):
+                    self.cond.wait(None if self.due is None else self.due - time.monotonic())
+                if self.stopped:
+                    return
+                self.due = None
+            t0 = time.perf_counter()
+            try:
+                status = self.index()
+            except Exception as e:  # the preview goes on without a fresh index
+                status = f"failed ({type(e).__name__}: {e})"
+            self.runs += 1
+            self.log(f"search index {status} in {time.perf_counter() - t0:.2f} s")
+
+
 class Previewer:
     def __init__(self, root: Path, out: Path, run_eval: bool = False, tab: str | None = None,
                  log=print):
@@ -70,6 +113,7 @@ class Previewer:
 
         self.cache = ParseCache()  # in memory: only changed files are parsed again
         self.results = None  # {tab: {section: SectionResult}}, loaded once
+        self.pages_changed = False  # the last build wrote or removed pages
 
     def build(self, changed: set[str] | None = None) -> float:
         """Rebuild; returns seconds. Errors are published, never raised."""
@@ -81,6 +125,7 @@ class Previewer:
         t0 = time.perf_counter()
         diags = Diagnostics()
         errors: list[str] = []
+        self.pages_changed = False
         try:
             book = load_book(self.root, diags, raise_errors=False, cache=self.cache)
             refs = build_refs(book, diags)
@@ -95,9 +140,10 @@ class Previewer:
                 # `build html --stale-outputs`, until the code runs again)
                 self.results = load_all_results(book, allow_stale=True)
             results = self.results
-            build_html(book, refs, self.out, results=results, diags=diags,
-                       changed=None if self.first else (changed or set()),
-                       search=self.first)
+            report = build_html(book, refs, self.out, results=results, diags=diags,
+                                changed=None if self.first else (changed or set()),
+                                search=self.first)
+            self.pages_changed = bool(report.written or report.removed) and not self.first
             self.first = False
         except BuildError as e:
             errors = [str(d) for d in e.diagnostics]
@@ -229,6 +275,15 @@ def serve(root: Path, out: Path, host: str = "127.0.0.1", port: int = 8000,
     log(f"built in {secs:.2f} s; serving {url} (Ctrl-C stops)")
     stop = stop or threading.Event()
 
+    def index() -> str:
+        from d2lbook.outputs.html import run_pagefind
+
+        diags = Diagnostics()
+        status = run_pagefind(out, diags)
+        return status + "".join(f"\n{d}" for d in diags.warnings)
+
+    reindexer = Reindexer(index, log=log)
+
     def watcher() -> None:
         for changes in watchfiles.watch(root, watch_filter=_watch_filter(out), stop_event=stop,
                                         debounce=50, step=20, rust_timeout=500):
@@ -243,6 +298,8 @@ def serve(root: Path, out: Path, host: str = "127.0.0.1", port: int = 8000,
             secs = pv.build(changed)
             names = ", ".join(sorted(changed)) or "resources"
             log(f"rebuilt after a change to {names} in {secs:.2f} s")
+            if pv.pages_changed:
+                reindexer.mark()
 
     t = threading.Thread(target=watcher, name="d2lbook-watch", daemon=True)
     t.start()
@@ -263,4 +320,5 @@ def serve(root: Path, out: Path, host: str = "127.0.0.1", port: int = 8000,
         with pv.state.cond:
             pv.state.cond.notify_all()
         t.join(timeout=2)
+        reindexer.stop()
     return 0

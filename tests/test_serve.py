@@ -9,6 +9,7 @@ import shutil
 import signal
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 
@@ -43,7 +44,13 @@ def server(tmp_path):
             url = m.group(1)
             break
     assert url, "".join(log)
-    yield root, url, proc
+
+    def collect() -> None:  # keep reading the log so that tests can wait for lines
+        for line in proc.stderr:
+            log.append(line)
+
+    threading.Thread(target=collect, daemon=True).start()
+    yield root, url, proc, log
     if proc.poll() is None:
         proc.send_signal(signal.SIGINT)
         try:
@@ -67,7 +74,7 @@ def page():
 
 
 def test_live_reload_and_error_banner(server, page):
-    root, url, proc = server
+    root, url, proc, _ = server
     md = root / "chapter_one" / "basics.md"
     original = md.read_text(encoding="utf-8")
     page.goto(url + "chapter_one/basics.html")
@@ -94,3 +101,24 @@ def test_live_reload_and_error_banner(server, page):
 
     proc.send_signal(signal.SIGINT)
     assert proc.wait(timeout=10) == 0
+
+
+def test_search_index_follows_edits(server, page):
+    """The index is rebuilt in the background after edits pause; a new word is found."""
+    root, url, proc, log = server
+    md = root / "chapter_one" / "basics.md"
+    original = md.read_text(encoding="utf-8")
+    before = sum("search index" in line for line in log)
+    md.write_text(original.replace("这是 *强调*", "斑马鱼在水里游。这是 *强调*"), encoding="utf-8")
+    deadline = time.time() + 60
+    while time.time() < deadline and sum("search index" in ln for ln in log) == before:
+        time.sleep(0.2)
+    runs = [ln for ln in log if "search index" in ln][before:]
+    assert runs and "search index built" in runs[0], "".join(log)
+    page.goto(url + "index.html")
+    page.fill(".topbar .search-form input", "斑马鱼")
+    page.press(".topbar .search-form input", "Enter")
+    page.wait_for_selector(".search-hit", timeout=20000)
+    hrefs = page.eval_on_selector_all(".search-hit", "els => els.map(e => e.href)")
+    assert any("chapter_one/basics.html" in h for h in hrefs), hrefs
+
