@@ -19,10 +19,10 @@ import threading
 from pathlib import Path
 
 import pytest
+from chromium import CHROMIUM, available, launch
 
-CHROMIUM = os.environ.get("D2LBOOK_CHROMIUM", "/usr/bin/chromium")
 playwright_api = pytest.importorskip("playwright.sync_api", reason="playwright is not installed")
-if not Path(CHROMIUM).exists():
+if not available():
     pytest.skip(f"{CHROMIUM} is not installed (apt-get install chromium)",
                 allow_module_level=True)
 
@@ -30,9 +30,6 @@ from test_html import BOOKS, CODE, basic_results  # noqa: E402
 
 # one worker builds and serves the site for all of them
 pytestmark = [pytest.mark.browser, pytest.mark.xdist_group("html_browser")]
-ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
-        "--disable-component-update", "--disable-sync", "--no-first-run",
-        "--disable-default-apps", "--disable-extensions"]
 HB = "chapter_search/hummingbird"
 
 
@@ -82,9 +79,7 @@ class Browser:
         self.requests: list[str] = []
         self.outside: list[str] = []
         self.errors: list[str] = []
-        self.context = pw.chromium.launch_persistent_context(
-            str(profile), executable_path=CHROMIUM, headless=True, args=ARGS,
-            **context_args)
+        self.context = launch(pw, profile, **context_args)
         self.context.route("**/*", self._route)
         self.context.on("console", self._console)
         self.context.on("weberror", lambda e: self.errors.append(f"pageerror: {e.error}"))

@@ -14,12 +14,12 @@ import time
 from pathlib import Path
 
 import pytest
+from chromium import available, launch
 
-CHROMIUM = "/usr/bin/chromium"
 pytestmark = [
     pytest.mark.browser,
     pytest.mark.xdist_group("browser"),
-    pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="Debian's chromium is not installed"),
+    pytest.mark.skipif(not available(), reason="Debian's chromium is not installed"),
 ]
 
 
@@ -60,17 +60,13 @@ def server(tmp_path):
 
 
 @pytest.fixture
-def page():
+def page(tmp_path):
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as p:
-        browser = p.chromium.launch(
-            executable_path=CHROMIUM,
-            args=["--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                  "--disable-component-update", "--disable-sync"])
-        pg = browser.new_page()
-        yield pg
-        browser.close()
+        context = launch(p, tmp_path / "profile")
+        yield context.pages[0] if context.pages else context.new_page()
+        context.close()
 
 
 def test_live_reload_and_error_banner(server, page):
