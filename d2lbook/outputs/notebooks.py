@@ -230,7 +230,7 @@ def section_notebook(book: Book, section: Section, tab: str,
                           "source": text})
         md.clear()
 
-    for b in view(section, tab):
+    for b in view(section, tab, book.config.libraries.get(tab)):
         if isinstance(b, CodeCell) and b.executable:
             flush()
             meta: dict = {"d2lbook": {"cell": b.index, "file": b.loc.file, "line": b.loc.line}}

@@ -4,7 +4,8 @@ Rules (source-format.md): an executable cell belongs to the tabs it names
 (untagged cells to the default tab); ``:begin_tab:`` prose shows for its
 tabs only; the interact-select setup cell is dropped; inside a kept cell,
 ``if tab.selected(...)`` branches of other tabs are removed and the kept
-body is dedented.
+body is dedented. Given the tab's library config, ``d2l.<alias>`` uses are rewritten
+as ``config.ini`` maps them (:mod:`d2lbook.source.aliases`).
 """
 
 from __future__ import annotations
@@ -12,6 +13,8 @@ from __future__ import annotations
 import dataclasses
 import re
 
+from d2lbook.config import LibConfig
+from d2lbook.source.aliases import rewrite_aliases
 from d2lbook.source.model import Block, CodeCell, ListBlock, Quote, Section, TabBlock
 
 _SEL = r"tab\.selected\(\s*((?:'[^']*'|\"[^\"]*\")(?:\s*,\s*(?:'[^']*'|\"[^\"]*\"))*)\s*,?\s*\)"
@@ -88,7 +91,7 @@ def select_code(source: str, tab: str) -> str:
     return "\n".join(out).strip("\n")
 
 
-def view_blocks(blocks: list[Block], tab: str) -> list[Block]:
+def view_blocks(blocks: list[Block], tab: str, lib: LibConfig | None = None) -> list[Block]:
     out: list[Block] = []
     for b in blocks:
         if isinstance(b, CodeCell):
@@ -97,32 +100,33 @@ def view_blocks(blocks: list[Block], tab: str) -> list[Block]:
             if b.executable:
                 if b.tabs is not None and tab not in b.tabs:
                     continue
-                src = select_code(b.source, tab)
+                src = rewrite_aliases(select_code(b.source, tab), lib)
                 out.append(b if src == b.source else dataclasses.replace(b, source=src))
             else:
                 out.append(b)
         elif isinstance(b, TabBlock):
             if tab in b.tabs:
-                out.extend(view_blocks(b.children, tab))
+                out.extend(view_blocks(b.children, tab, lib))
         elif isinstance(b, ListBlock):
-            out.append(dataclasses.replace(b, items=[view_blocks(it, tab) for it in b.items]))
+            out.append(dataclasses.replace(b, items=[view_blocks(it, tab, lib) for it in b.items]))
         elif isinstance(b, Quote):
-            out.append(dataclasses.replace(b, children=view_blocks(b.children, tab)))
+            out.append(dataclasses.replace(b, children=view_blocks(b.children, tab, lib)))
         else:
             out.append(b)
     return out
 
 
-def view(section: Section, tab: str) -> list[Block]:
-    """The blocks of ``section`` as the ``tab`` version of the book shows them."""
-    return view_blocks(section.blocks, tab)
+def view(section: Section, tab: str, lib: LibConfig | None = None) -> list[Block]:
+    """The blocks of ``section`` as the ``tab`` version of the book shows them; with the
+    tab's library config ``lib``, aliases rewritten."""
+    return view_blocks(section.blocks, tab, lib)
 
 
-def code_cells(section: Section, tab: str) -> list[CodeCell]:
+def code_cells(section: Section, tab: str, lib: LibConfig | None = None) -> list[CodeCell]:
     """The executable cells of ``section`` for ``tab``, in order, branches selected."""
     from d2lbook.source.model import walk_blocks
 
-    return [b for b in walk_blocks(view(section, tab))
+    return [b for b in walk_blocks(view(section, tab, lib))
             if isinstance(b, CodeCell) and b.executable]
 
 

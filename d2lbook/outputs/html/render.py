@@ -289,12 +289,18 @@ class PageRenderer:
         return "".join(out)
 
     def cell_source(self, cell: CodeCell, tab: str) -> str:
-        """The code of ``cell`` as the ``tab`` notebook has it (other tabs' branches removed)."""
-        if "tab.selected" not in cell.source:
-            return cell.source
-        from d2lbook.source.tabs import select_code
+        """The code of ``cell`` as the ``tab`` notebook has it (other tabs' branches removed,
+        aliases rewritten)."""
+        src = cell.source
+        if "tab.selected" in src:
+            from d2lbook.source.tabs import select_code
 
-        return select_code(cell.source, tab)
+            src = select_code(src, tab)
+        if "d2l." in src:
+            from d2lbook.source.aliases import rewrite_aliases
+
+            src = rewrite_aliases(src, self.site.book.config.libraries.get(tab))
+        return src
 
     def tab_set(self, b: Block) -> frozenset[str] | None:
         """None: shown for every tab; empty: shown for none; else the tabs of a group pane."""
@@ -307,7 +313,7 @@ class PageRenderer:
             if not mine:
                 return frozenset()
             if len(mine) == len(self.tabs):
-                if "tab.selected" in b.source and len(
+                if ("tab.selected" in b.source or "d2l." in b.source) and len(
                         {self.cell_source(b, t) for t in mine}) > 1:
                     return frozenset(mine)
                 return None

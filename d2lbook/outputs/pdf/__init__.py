@@ -407,7 +407,7 @@ class Writer:
                 elif not s.numbered and main_started and not back_started:
                     self.emit("\\backmatter")
                     back_started = True
-            self.blocks(view(s, self.tab), s)
+            self.blocks(view(s, self.tab, self.book.config.libraries.get(self.tab)), s)
         body = self.lines[body_start:]
         del self.lines[body_start:]
         head = self.preamble()
