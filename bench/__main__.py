@@ -199,6 +199,24 @@ def bench_html(rounds: int, warmup: int) -> list[dict]:
                          before=clean), None, rounds=rounds, warmup=warmup,
                     note="full website build of the generated 200-section book, search "
                          "index included (target < 10 s)")]
+    if REF_PY.exists() or os.environ.get("BENCH_REFERENCE", "1") == "1":
+        ref_bin = ensure_reference().parent
+
+        def clean_ref() -> None:
+            clean()
+            shutil.rmtree(book / "lib", ignore_errors=True)
+            (book / "lib").mkdir()  # d2lbook 1.0.3 does not create the library's folder
+
+        # the reference (Sphinx) takes minutes: one pair, no warm-up
+        rows.append(compare(
+            "html-full-200-sections-vs-d2lbook",
+            Side("ours", [d2lbook, "build", "html", "--no-outputs"], cwd=book, before=clean),
+            Side("reference", ["bash", "-c", f"{ref_bin / 'd2lbook'} build html"], cwd=book,
+                 before=clean_ref, env={"PATH": f"{ref_bin}:{os.environ['PATH']}"}),
+            rounds=1, warmup=0,
+            note="full website build of the generated 200-section book (ours: pages and "
+                 "Pagefind index; reference: d2lbook 1.0.3 `build html`, i.e. notebooks, "
+                 "reST and Sphinx with its search index); needs pandoc for the reference"))
     subprocess.run([d2lbook, "build", "html", "--no-outputs"], cwd=book, check=True,
                    capture_output=True)
     rows.append(compare("html-one-section-changed",
