@@ -25,7 +25,8 @@ KNOWN: dict[str, set[str] | None] = {
     },
     "pdf": {"main_font", "sans_font", "mono_font", "cjk_font", "bibfile", "latex_logo", "post_latex"},
     "library": {"version_file", "release", "save_filename", "save_mark"},
-    "colab": {"github_repo", "libs", "reverse_alias", "replace_svg_url", "kernel"},
+    "colab": {"github_repo", "libs", "libs_header", "gpu_pattern", "reverse_alias",
+              "replace_svg_url", "kernel", "exclusions"},
     "sagemaker": None,
     "deploy": {"github_repo", "s3_bucket", "other_file_s3urls", "google_analytics_tracking_id"},
     "eval": None,  # free-form: per-tab interpreters, timeouts, GPU settings
@@ -49,6 +50,18 @@ class LibConfig:
 
 
 @dataclass
+class ColabConfig:
+    """``[colab]``: where each tab's Colab-ready notebooks are published and what they
+    install first."""
+
+    repos: dict[str, str] = field(default_factory=dict)  # tab -> "owner/repo[#subfolder]"
+    libs: dict[str, list[tuple[str, str]]] = field(default_factory=dict)  # tab -> (import, pip)
+    libs_header: str = ""
+    gpu_pattern: str = "gpu"
+    image_url: tuple[str, str] | None = None  # (book folder, URL it is published under)
+
+
+@dataclass
 class Config:
     root: Path
     raw: configparser.ConfigParser
@@ -66,6 +79,7 @@ class Config:
     eval_notebook: bool = True
     libraries: dict[str, LibConfig] = field(default_factory=dict)
     version_file: Path | None = None
+    colab: ColabConfig | None = None  # None: no [colab] github_repo
 
     @property
     def default_tab(self) -> str:
@@ -221,4 +235,54 @@ def load_config(root: Path, diags: Diagnostics) -> Config:
             err(section, "lib_name", "needed by simple_alias/fluent_alias")
         lib.alias = (g(section, "alias") or "").strip()
         cfg.libraries[tab] = lib
+    _load_colab(cfg, err)
     return cfg
+
+
+def _load_colab(cfg: Config, err) -> None:
+    """``github_repo``: one ``owner/repo`` (each tab in its own subfolder) or one line per
+    tab, ``tab, owner/repo``. ``libs``: lines ``tab, import name, pip arguments`` (or
+    ``import name, pip arguments`` for every tab); ``==RELEASE`` becomes the book's release.
+    ``replace_svg_url``: ``folder, URL``: images under the book's ``folder`` are linked
+    from ``URL`` (Colab cannot see the book's files)."""
+    g = cfg.get
+    raw = (g("colab", "github_repo") or "").strip()
+    if not raw:
+        return
+    colab = ColabConfig()
+    for line in (ln.strip() for ln in raw.splitlines() if ln.strip()):
+        parts = [p.strip() for p in line.split(",")]
+        if len(parts) == 1 and "/" in parts[0]:
+            for t in cfg.tabs:
+                colab.repos.setdefault(t, f"{parts[0]}#{t}" if len(cfg.tabs) > 1 else parts[0])
+        elif len(parts) == 2 and all(parts) and "/" in parts[1]:
+            if parts[0] not in cfg.tabs:
+                err("colab", "github_repo", f"tab {parts[0]!r} is not in [build] tabs")
+                continue
+            colab.repos[parts[0]] = parts[1]
+        else:
+            err("colab", "github_repo",
+                f"cannot read {line!r} (expected 'owner/repo' or 'tab, owner/repo')")
+    for line in (ln.strip() for ln in (g("colab", "libs") or "").splitlines() if ln.strip()):
+        parts = [p.strip() for p in line.split(",")]
+        if len(parts) == 2 and all(parts):
+            tabs, name, spec = cfg.tabs, parts[0], parts[1]
+        elif len(parts) == 3 and all(parts) and parts[0] in cfg.tabs:
+            tabs, name, spec = [parts[0]], parts[1], parts[2]
+        else:
+            err("colab", "libs", f"cannot read {line!r} (expected 'tab, import name, pip "
+                                 "arguments' with a tab from [build] tabs)")
+            continue
+        spec = spec.replace("==RELEASE", f"=={cfg.release}")
+        for t in tabs:
+            colab.libs.setdefault(t, []).append((name, spec))
+    colab.libs_header = (g("colab", "libs_header") or "").strip()
+    colab.gpu_pattern = (g("colab", "gpu_pattern") or colab.gpu_pattern).strip()
+    svg = (g("colab", "replace_svg_url") or "").strip()
+    if svg:
+        parts = [p.strip() for p in svg.split(",")]
+        if len(parts) == 2 and all(parts):
+            colab.image_url = (parts[0].strip("/"), parts[1].rstrip("/"))
+        else:
+            err("colab", "replace_svg_url", f"cannot read {svg!r} (expected 'folder, URL')")
+    cfg.colab = colab

@@ -223,17 +223,8 @@ class Builder:
         return links
 
     def colab_repos(self) -> dict[str, str]:
-        raw = self.book.config.get("colab", "github_repo", "") or ""
-        lines = [x.strip() for x in raw.splitlines() if x.strip()]
-        repos: dict[str, str] = {}
-        for line in lines:
-            parts = [p.strip() for p in line.split(",") if p.strip()]
-            if len(parts) == 2:
-                repos[parts[0]] = parts[1]
-            elif len(parts) == 1:
-                for t in self.site.tabs:
-                    repos.setdefault(t, parts[0] + "#" + t)
-        return repos
+        colab = self.book.config.colab
+        return dict(colab.repos) if colab else {}
 
     def static_files(self) -> dict[str, Path]:
         """Book files the site copies into _static (logo, favicon, extra css/js)."""
