@@ -47,6 +47,7 @@ class LibConfig:
     fluent_alias: list[tuple[str, str]] = field(default_factory=list)
     alias: str = ""
     args_alias: list[tuple[str, str]] = field(default_factory=list)
+    reverse_alias: list[tuple[str, str]] = field(default_factory=list)  # plain text a -> b
 
 
 @dataclass
@@ -112,7 +113,8 @@ def parse_mapping(value: str) -> list[tuple[str, str]]:
     return out
 
 
-def parse_args_mapping(value: str) -> list[tuple[str, str]]:
+def parse_args_mapping(value: str, expected: str = "f(args) -> expr",
+                       what: str = "argument alias") -> list[tuple[str, str]]:
     """``f(a, b) -> g(b, a)`` per line."""
     out = []
     for line in value.splitlines():
@@ -121,7 +123,7 @@ def parse_args_mapping(value: str) -> list[tuple[str, str]]:
             continue
         parts = [p.strip() for p in line.split("->")]
         if len(parts) != 2 or not all(parts):
-            raise ValueError(f"cannot read argument alias {line!r} (expected 'f(args) -> expr')")
+            raise ValueError(f"cannot read {what} {line!r} (expected '{expected}')")
         out.append((parts[0], parts[1]))
     return out
 
@@ -224,7 +226,9 @@ def load_config(root: Path, diags: Diagnostics) -> Config:
         lib = LibConfig(tab=tab, lib_file=(root / lf.strip()).resolve(),
                         lib_name=(g(section, "lib_name") or "").strip() or None)
         for key, parser in (("simple_alias", parse_mapping), ("fluent_alias", parse_mapping),
-                            ("args_alias", parse_args_mapping)):
+                            ("args_alias", parse_args_mapping),
+                            ("reverse_alias", lambda v: parse_args_mapping(
+                                v, "text -> replacement", "text replacement"))):
             v = g(section, key)
             if v:
                 try:

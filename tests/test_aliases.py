@@ -52,6 +52,13 @@ def test_argument_aliases_map_arguments_and_drop_unused_keywords():
     assert rewrite_aliases("d2l.mean(x, 1)", TORCH) == "d2l.mean(x, 1)"
 
 
+def test_reverse_aliases_are_plain_text_replacements_made_first():
+    from dataclasses import replace
+
+    lib = replace(TORCH, reverse_alias=parse_args_mapping("d2l.np.pi -> math.pi"))
+    assert rewrite_aliases("x = d2l.np.pi * d2l.ones(2)", lib) == "x = math.pi * torch.ones(2)"
+
+
 def test_invalid_python_gets_the_simple_aliases_only_and_no_lib_changes_nothing():
     assert rewrite_aliases("def f(:\n    d2l.ones(3), d2l.reshape(x, 2)", TORCH) == \
         "def f(:\n    torch.ones(3), d2l.reshape(x, 2)"

@@ -7,6 +7,8 @@ like in ``#@tab all`` cells; ``config.ini`` maps them per tab (``[library-<tab>]
   ``d2l.concat`` becomes ``<lib_name>.cat`` (any use, not only calls);
 * ``fluent_alias = reshape, numpy -> detach().numpy``: ``d2l.reshape(x, s)`` becomes
   ``x.reshape(s)`` (the first argument becomes the receiver, in parentheses where needed);
+* ``reverse_alias = text -> replacement`` (one per line): plain text replacements, made
+  first;
 * ``args_alias = f(a_x, axis=None) -> lib.g(a_x, dim=axis)``: ``d2l.f(u, axis=1)`` becomes
   ``lib.g(u, dim=1)``; parameters named ``a_*`` are positional, the others keywords,
   and keywords of the target whose value is an unused parameter are dropped.
@@ -58,7 +60,11 @@ def _args_aliases(lib: LibConfig) -> dict[str, _ArgsAlias]:
 
 def rewrite_aliases(source: str, lib: LibConfig | None) -> str:
     """``source`` with the ``d2l.<alias>`` uses that ``lib`` maps rewritten."""
-    if lib is None or "d2l." not in source:
+    if lib is None:
+        return source
+    for old, new in lib.reverse_alias:
+        source = source.replace(old, new)
+    if "d2l." not in source:
         return source
     simple = dict(lib.simple_alias) if lib.lib_name else {}
     fluent = dict(lib.fluent_alias) if lib.lib_name else {}
