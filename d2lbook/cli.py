@@ -179,14 +179,23 @@ def build_lib(args: argparse.Namespace, book, diags: Diagnostics) -> int:
     return 0
 
 
-def build_notebooks(args: argparse.Namespace, book, refs, diags: Diagnostics) -> int:
-    from d2lbook.outputs.notebooks import build_notebooks as build
-
-    tabs = book.config.tabs if args.tab == "all" else [args.tab]
+def select_tabs(book, tab: str | None) -> list[str] | None:
+    """The tabs a ``--tab`` option names: ``all``, one tab, or None for the default tab.
+    An unknown tab is reported (with the book's tabs) and gives None."""
+    tabs = book.config.tabs if tab == "all" else [tab or book.config.default_tab]
     unknown = [t for t in tabs if t not in book.config.tabs]
     if unknown:
         print(f"d2lbook: unknown tab {unknown[0]!r} (tabs: {', '.join(book.config.tabs)})",
               file=sys.stderr)
+        return None
+    return tabs
+
+
+def build_notebooks(args: argparse.Namespace, book, refs, diags: Diagnostics) -> int:
+    from d2lbook.outputs.notebooks import build_notebooks as build
+
+    tabs = select_tabs(book, args.tab)
+    if tabs is None:
         return 2
     results = build(book, refs, tabs, diags)
     diags.raise_if_errors()

@@ -30,10 +30,10 @@ import nbformat
 
 from d2lbook.config import ColabConfig
 from d2lbook.errors import Diagnostics
+from d2lbook.source.aliases import mask_magics
 from d2lbook.util import atomic_write
 
 _IMAGE = re.compile(r"(!\[[^\]]*\]\()([^)\s]+)(\s*(?:\"[^\"]*\")?\))|(<img\b[^>]*?\bsrc=\")([^\"]+)(\")")
-_MAGIC = re.compile(r"^\s*[%!]")
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
@@ -46,9 +46,8 @@ def imported_modules(nb) -> list[str]:
     for cell in nb.cells:
         if cell.cell_type != "code":
             continue
-        code = "\n".join("#" if _MAGIC.match(ln) else ln for ln in cell.source.split("\n"))
         try:
-            tree = ast.parse(code)
+            tree = ast.parse(mask_magics(cell.source))
         except SyntaxError:
             continue
         for node in ast.walk(tree):
@@ -110,6 +109,7 @@ def colab_notebook(nb, tab: str, colab: ColabConfig, section_path: str):
 def build_colab(book, refs, tabs: list[str], diags: Diagnostics | None = None) -> list[Path]:
     """Write the Colab copies for ``tabs`` (those with a repository); returns the paths."""
     from d2lbook.execute import fill_outputs, load_results
+    from d2lbook.execute.scheduler import has_code
     from d2lbook.outputs.notebooks import section_notebook
 
     colab = book.config.colab
@@ -123,7 +123,7 @@ def build_colab(book, refs, tabs: list[str], diags: Diagnostics | None = None) -
         results = load_results(book, tab)
         for section in book.ordered():
             nb = section_notebook(book, section, tab, refs)
-            if not any(c.cell_type == "code" for c in nb.cells):
+            if not has_code(nb):
                 continue  # prose-only pages have nothing to run on Colab
             fill_outputs(nb, results.get(section.path))
             nb = colab_notebook(nb, tab, colab, section.path)
@@ -141,11 +141,10 @@ def run(args: argparse.Namespace, book) -> int:
         print("d2lbook: [colab] github_repo is not set in config.ini; nothing to build",
               file=sys.stderr)
         return 2
-    tabs = book.config.tabs if args.tab == "all" else [args.tab]
-    unknown = [t for t in tabs if t not in book.config.tabs]
-    if unknown:
-        print(f"d2lbook: unknown tab {unknown[0]!r} (tabs: {', '.join(book.config.tabs)})",
-              file=sys.stderr)
+    from d2lbook.cli import select_tabs
+
+    tabs = select_tabs(book, args.tab)
+    if tabs is None:
         return 2
     paths = build_colab(book, book._refs, tabs)
     print(f"{len(paths)} Colab notebooks in {book.config.output_dir / 'colab'} "

@@ -72,9 +72,7 @@ def rewrite_aliases(source: str, lib: LibConfig | None) -> str:
     used = _uses_regex(tuple(simple) + tuple(fluent) + tuple(args))
     if used is None or not used.search(source):
         return source  # the common case: no alias in this cell, no parsing
-    # magics and shell escapes are not Python: blank them (same length) for the parser
-    masked = "\n".join("#" + ln[1:] if _MAGIC.match(ln) and ln else ln
-                       for ln in source.split("\n"))
+    masked = mask_magics(source)
     try:
         ast.parse(masked)
     except SyntaxError:
@@ -88,6 +86,14 @@ def rewrite_aliases(source: str, lib: LibConfig | None) -> str:
         text = text[:start] + new + text[end:]
         masked = masked[:start] + new + masked[end:]
     return text
+
+
+def mask_magics(source: str) -> str:
+    """``source`` with IPython magics and shell escapes (``%...``, ``!...`` lines), which
+    are not Python, turned into comments of the same length, so that ``ast`` can parse
+    the rest and its positions still index ``source``."""
+    return "\n".join(_MAGIC.sub(lambda m: m.group(0)[:-1] + "#", ln)
+                      for ln in source.split("\n"))
 
 
 @functools.lru_cache(maxsize=64)

@@ -22,11 +22,12 @@ def run(args: argparse.Namespace, book) -> int:
 
     diags = Diagnostics(strict=args.strict)
     refs = getattr(book, "_refs", None) or build_refs(book, diags)
-    tabs = book.config.tabs if args.tab == "all" else [args.tab or book.config.default_tab]
+    from d2lbook.cli import select_tabs
+
+    tabs = select_tabs(book, args.tab)
+    if tabs is None:
+        return 2
     for tab in tabs:
-        if tab not in book.config.tabs:
-            print(f"d2lbook: unknown tab {tab!r}", file=sys.stderr)
-            return 2
         t0 = time.perf_counter()
         pdf = build_pdf(book, refs, tab, diags, use_results=not args.no_results)
         diags.report()
