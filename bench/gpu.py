@@ -139,7 +139,6 @@ def run(smoke: bool = False, rounds: int = 2, parts: tuple[str, ...] = ("bench",
         ) -> int:
     out = Path(os.environ.get("OUT") or ROOT / "bench" / "results" / "gpu")
     out.mkdir(parents=True, exist_ok=True)
-    os.environ["BENCH_RESULTS"] = str(out)
     from bench import harness
 
     harness.RESULTS = out
@@ -177,8 +176,7 @@ def run(smoke: bool = False, rounds: int = 2, parts: tuple[str, ...] = ("bench",
             with log.open("w", encoding="utf-8") as f:
                 r = subprocess.run([py, "-m", "bench.gpu", "cells", str(cells)],
                                    cwd=tmp / "run", stdout=f, stderr=subprocess.STDOUT,
-                                   env={**os.environ, **ours_env,
-                                        "PYTHONPATH": f"{ROOT}:{common}"})
+                                   env={**os.environ, **ours_env})
             took = time.perf_counter() - t0
             print(f"section {cells.stem}: rc {r.returncode}, {took:.0f} s -> {log}", flush=True)
             status = status or r.returncode

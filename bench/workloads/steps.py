@@ -49,12 +49,11 @@ def model_class(name: str):
     return scope[name]
 
 
-MODEL_NAMES = {"lenet": "LeNet", "resnet18": "ResNet18", "alexnet": "AlexNet"}
 MODELS = {
-    # name: (constructor, batch size, image side); the sections' hyperparameters
-    "lenet": (lambda: model_class("LeNet")(lr=0.1), 128, 28),
-    "resnet18": (lambda: model_class("ResNet18")(lr=0.01), 128, 96),
-    "alexnet": (lambda: model_class("AlexNet")(lr=0.01), 128, 224),
+    # name: (class, learning rate, batch size, image side); the sections' hyperparameters
+    "lenet": ("LeNet", 0.1, 128, 28),
+    "resnet18": ("ResNet18", 0.01, 128, 96),
+    "alexnet": ("AlexNet", 0.01, 128, 224),
 }
 
 
@@ -71,10 +70,10 @@ def main() -> None:
     p.add_argument("--fast", action="store_true")
     p.add_argument("--graphs", action="store_true")
     a = p.parse_args()
-    make, batch_size, side = MODELS[a.model]
+    cls_name, lr, batch_size, side = MODELS[a.model]
     torch.manual_seed(0)
     data = d2l.FashionMNIST(batch_size=batch_size, resize=(side, side))
-    model = make()
+    model = model_class(cls_name)(lr=lr)
     model.apply_init([next(iter(data.get_dataloader(True)))[0]], d2l.init_cnn)
     model.board.display = False
     trainer = d2l.Trainer(max_epochs=1, num_gpus=1)
@@ -147,7 +146,7 @@ def main() -> None:
     print(json.dumps({"examples_per_s": a.steps * batch_size / seconds, "steps": a.steps,
                       "seconds": seconds, "loss": float(loss.detach()), "device": str(device),
                       "fast": fast, "graphs": graphs,
-                      "model_from": "library" if hasattr(d2l, MODEL_NAMES[a.model]) else "ours",
+                      "model_from": "library" if hasattr(d2l, cls_name) else "ours",
                       "gpu": torch.cuda.get_device_name() if cuda else None}))
 
 
