@@ -140,9 +140,9 @@ def broken_links(site: Path) -> list[str]:
     return bad
 
 
-@pytest.fixture(scope="module")
-def site(tmp_path_factory) -> tuple[Path, Diagnostics, Path]:
-    tmp = tmp_path_factory.mktemp("html")
+def basic_book(tmp: Path) -> tuple[Path, Path]:
+    """A copy of tests/books/html_basic in ``tmp`` and a notebooks folder with (empty)
+    PyTorch and JAX notebooks of its code section: (book root, notebooks folder)."""
     root = tmp / "book"
     shutil.copytree(BOOKS / "html_basic", root)
     nbdir = tmp / "notebooks"
@@ -151,6 +151,13 @@ def site(tmp_path_factory) -> tuple[Path, Diagnostics, Path]:
         p.parent.mkdir(parents=True, exist_ok=True)
         p.write_text(json.dumps({"cells": [], "metadata": {}, "nbformat": 4,
                                  "nbformat_minor": 5}))
+    return root, nbdir
+
+
+@pytest.fixture(scope="module")
+def site(tmp_path_factory) -> tuple[Path, Diagnostics, Path]:
+    tmp = tmp_path_factory.mktemp("html")
+    root, nbdir = basic_book(tmp)
     out = tmp / "site"
     report, diags = build(root, out, basic_results(), notebooks_dir=nbdir)
     assert report.rendered == report.pages

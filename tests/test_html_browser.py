@@ -14,7 +14,6 @@ from __future__ import annotations
 import functools
 import http.server
 import os
-import shutil
 import threading
 from pathlib import Path
 
@@ -26,7 +25,7 @@ if not available():
     pytest.skip(f"{CHROMIUM} is not installed (apt-get install chromium)",
                 allow_module_level=True)
 
-from test_html import BOOKS, CODE, basic_results  # noqa: E402
+from test_html import CODE, basic_book, basic_results  # noqa: E402
 
 # one worker builds and serves the site for all of them
 pytestmark = [pytest.mark.browser, pytest.mark.xdist_group("html_browser")]
@@ -41,13 +40,7 @@ class _Quiet(http.server.SimpleHTTPRequestHandler):
 @pytest.fixture(scope="module")
 def served(tmp_path_factory):
     tmp = tmp_path_factory.mktemp("browser")
-    root = tmp / "book"
-    shutil.copytree(BOOKS / "html_basic", root)
-    nbdir = tmp / "notebooks"
-    for tab in ("pytorch", "jax"):
-        p = nbdir / tab / (CODE + ".ipynb")
-        p.parent.mkdir(parents=True, exist_ok=True)
-        p.write_text('{"cells": [], "metadata": {}, "nbformat": 4, "nbformat_minor": 5}')
+    root, nbdir = basic_book(tmp)
     out = tmp / "site"
     from d2lbook.errors import Diagnostics
     from d2lbook.outputs.html import build_html
