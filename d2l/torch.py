@@ -2506,12 +2506,17 @@ def fit_ch11(net, update, data_iter, num_epochs):
 
     Defined in :numref:`sec_minibatch_sgd`
     """
-    per_epoch = getattr(data_iter, 'num_examples', None)
+    if hasattr(data_iter, 'num_examples'):  # d2l.TensorLoader
+        per_epoch = data_iter.num_examples
+    elif hasattr(data_iter, 'dataset'):  # torch.utils.data.DataLoader
+        per_epoch = len(data_iter.dataset)
+    else:  # Any re-iterable sequence of minibatches: count them once
+        per_epoch = sum(len(y) for _, y in data_iter)
     n, epochs, losses, timer = 0, [], [], d2l.Timer()
 
     def record():
         timer.stop()  # Evaluation is not part of the training time
-        epochs.append(n / (per_epoch or n))
+        epochs.append(n / per_epoch)
         losses.append(evaluate_loss_ch11(net, data_iter))
         timer.start()
 
@@ -2524,7 +2529,6 @@ def fit_ch11(net, update, data_iter, num_epochs):
             n += X.shape[0]
             if n // 200 != (n - X.shape[0]) // 200:  # Passed a multiple of 200
                 record()
-        per_epoch = per_epoch or n
     if not epochs or epochs[-1] != n / per_epoch:
         record()
     d2l.plot(epochs, losses, 'epoch', 'loss', xlim=[0, num_epochs], ylim=[0.22, 0.35])

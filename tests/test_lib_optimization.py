@@ -242,3 +242,25 @@ def test_train_concise_ch11_reaches_least_squares_optimum(monkeypatch, trainer, 
     assert losses[-1] >= optimum - 1e-6
     assert losses[-1] < optimum + 0.01
     assert math.isfinite(times[-1])
+
+
+@pytest.mark.parametrize('kind', ['tensor_loader', 'data_loader', 'list'])
+def test_fit_ch11_plots_losses_against_epochs(kind):
+    loader, X, y = linear_loader(n=300, batch_size=25)
+    if kind == 'data_loader':
+        loader = torch.utils.data.DataLoader(torch.utils.data.TensorDataset(X, y),
+                                             batch_size=25, shuffle=True)
+    elif kind == 'list':
+        loader = [(X[i:i + 25], y[i:i + 25]) for i in range(0, 300, 25)]
+    net = torch.nn.Linear(3, 1)
+    optimizer = torch.optim.SGD(net.parameters(), lr=0.1)
+
+    def update():
+        optimizer.step()
+        optimizer.zero_grad()
+
+    _, losses = d2l.fit_ch11(net, update, loader, num_epochs=2)
+    # 600 examples: records at 200, 400, 600 examples, i.e. at 2/3, 4/3 and 2 epochs
+    xs = d2l.plt.gca().get_lines()[0].get_xdata()
+    np.testing.assert_allclose(xs, [2 / 3, 4 / 3, 2])
+    assert len(losses) == 3 and losses[-1] < losses[0]
