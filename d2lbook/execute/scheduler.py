@@ -255,13 +255,9 @@ def data_files(config, files: cachemod.FileHashes) -> dict[str, str]:
     return out
 
 
-def has_code(nb) -> bool:
-    return any(c.cell_type == "code" and c.source.strip() for c in nb.cells)
-
-
 def plan(book, opts: Options, cache: cachemod.Cache) -> tuple[list[Job], list[Job]]:
     """(jobs with code, sections without code) for the selected tabs and sections."""
-    from d2lbook.outputs.notebooks import section_notebook
+    from d2lbook.outputs.notebooks import has_code, section_notebook
 
     config = book.config
     tabs = opts.tabs or list(config.tabs)
