@@ -55,6 +55,16 @@ WORDS = {
 }
 
 
+class UnhandledNode(TypeError):
+    """An output met a node type of the model that its dispatch does not handle."""
+
+
+def unhandled(node: object, output: str) -> UnhandledNode:
+    """The error for a node type ``output`` does not handle (``raise unhandled(n, "pdf")``):
+    outputs dispatch exhaustively, so a new node type fails loudly, never as ``""``."""
+    return UnhandledNode(f"{output}: no rule for {type(node).__name__} nodes")
+
+
 @dataclass
 class Target:
     kind: str  # "section", "figure", "table", "equation"

@@ -88,3 +88,67 @@ def test_a_heading_in_a_tab_block_shown_in_two_panes_keeps_the_numbering(make_bo
     assert after.group(1) == "1.3."
     ids = re.findall(r'\sid="([^"]+)"', page)
     assert len(ids) == len(set(ids)), sorted(i for i in ids if ids.count(i) > 1)
+
+
+# ------------------------------------------------------------ exhaustive dispatch
+EXTRA = ("\n\nA line  \nbroken, an ![inline image](../img/box.svg), <span>raw</span> and "
+         ":unknownrole:`text`.\n")
+
+
+def test_every_output_handles_every_node_type_of_the_model(tmp_path):
+    """The golden book (plus the few constructs it lacks) holds every node type; HTML,
+    notebooks and LaTeX render it without an unhandled node (which raises, never "")."""
+    import shutil
+    import typing
+
+    from d2lbook.errors import Diagnostics
+    from d2lbook.outputs.html import build_html
+    from d2lbook.outputs.notebooks import section_notebook
+    from d2lbook.outputs.pdf import write_tex
+    from d2lbook.resolve import UnhandledNode, resolve
+    from d2lbook.source import model as m
+    from d2lbook.source.parse import load_book
+
+    root = tmp_path / "golden"
+    shutil.copytree(Path(__file__).parent / "books" / "golden", root)
+    more = root / "chapter_one" / "more.md"
+    more.write_text(more.read_text(encoding="utf-8") + EXTRA, encoding="utf-8")
+    diags = Diagnostics()
+    book = load_book(root, diags)
+    resolved = resolve(book, diags)
+    seen = set()
+    for s in book.ordered():
+        for b in m.walk_blocks(s.blocks):
+            seen.add(type(b))
+            for inl in m.block_inlines(b):
+                seen.update(type(n) for n in m.walk_inlines(inl))
+    every = set(typing.get_args(m.Block)) | set(typing.get_args(m.Inline))
+    assert every - seen == set(), "add the new node types to this test's book"
+
+    build_html(book, resolved, tmp_path / "site", diags=diags, search=False)
+    for tab in book.config.tabs:
+        for s in book.ordered():
+            section_notebook(book, s, tab, resolved)
+        write_tex(book, resolved, tab, diags)
+    # and a node type nobody knows is an error, not an empty string
+    import pytest
+
+    from d2lbook.outputs.html.build import Site
+    from d2lbook.outputs.html.render import PageRenderer
+    from d2lbook.outputs.notebooks import MarkdownWriter
+    from d2lbook.outputs.pdf import Writer
+
+    class Unknown:
+        loc = None
+
+    sec = book.sections["chapter_one/more"]
+    page = PageRenderer(Site(book, resolved, tmp_path / "s2", None, diags), sec)
+    for call in (lambda: page.block(Unknown()), lambda: page.inlines([Unknown()]),
+                 lambda: MarkdownWriter(book, resolved, sec).block(Unknown()),
+                 lambda: MarkdownWriter(book, resolved, sec).inline([Unknown()]),
+                 lambda: Writer(book, resolved, "pytorch", tmp_path, diags).block(Unknown(),
+                                                                                  sec),
+                 lambda: Writer(book, resolved, "pytorch", tmp_path, diags).inline(
+                     [Unknown()], sec)):
+        with pytest.raises(UnhandledNode, match="Unknown"):
+            call()

@@ -18,7 +18,7 @@ from pathlib import Path
 import nbformat
 
 from d2lbook.errors import Diagnostics
-from d2lbook.resolve import Resolved, resolved
+from d2lbook.resolve import Resolved, resolved, unhandled
 from d2lbook.results import fill_outputs
 from d2lbook.source.model import (
     Bibliography,
@@ -121,7 +121,7 @@ class MarkdownWriter:
             return _code_span(n.content)
         if isinstance(n, Slide):
             return "" if n.only_slides else self.inline(n.children)
-        return ""
+        raise unhandled(n, "notebooks")
 
     # ------------------------------------------------------------- blocks
     def block(self, b: Block) -> str:
@@ -194,7 +194,7 @@ class MarkdownWriter:
             return "---"
         if isinstance(b, TabBlock):  # not reached through a tab view
             return "\n\n".join(self.block(x) for x in b.children)
-        return ""
+        raise unhandled(b, "notebooks")
 
 
 def _code_span(code: str) -> str:

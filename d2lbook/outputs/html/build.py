@@ -68,17 +68,17 @@ def _sha(*parts) -> str:
 
 
 def code_version() -> str:
-    """A hash of this package's code, templates and assets: a change rebuilds every page."""
-    h = hashlib.sha1()
-    for p in sorted(HERE.rglob("*")):
-        if p.is_file() and p.suffix in (".py", ".js", ".css", ".html") \
-                and "__pycache__" not in p.parts:
-            h.update(p.name.encode())
-            h.update(p.read_bytes())
+    """A hash of the code that computes a page: this package (code, templates, assets) and
+    the modules whose results it shows (the resolve step, tab views and aliases, results),
+    plus pygments' version. A change rebuilds every page."""
     from importlib.metadata import version
 
-    h.update(version("pygments").encode())
-    return h.hexdigest()
+    from d2lbook.util import code_hash
+
+    top = HERE.parent.parent
+    return code_hash(HERE, top / "resolve.py", top / "results.py", top / "source" / "tabs.py",
+                     top / "source" / "aliases.py", top / "source" / "model.py") + \
+        version("pygments")
 
 
 @dataclass

@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 from d2lbook.outputs.html.cell_outputs import OutputImage, render_outputs
 from d2lbook.outputs.html.highlight import highlight
 from d2lbook.outputs.html.i18n import tab_name
+from d2lbook.resolve import unhandled
 from d2lbook.source.model import (
     Bibliography,
     Block,
@@ -187,6 +188,8 @@ class PageRenderer:
             elif isinstance(n, Slide):
                 if not n.only_slides:
                     out.append(self.inlines(n.children))
+            else:
+                raise unhandled(n, "html")
         return "".join(out)
 
     def math(self, tex: str, display: bool, loc: Loc | None) -> str:
@@ -383,7 +386,7 @@ class PageRenderer:
             return self.raw(b)
         if isinstance(b, Rule):
             return "<hr>\n"
-        return ""
+        raise unhandled(b, "html")
 
     def list_item(self, blocks: list[Block]) -> str:
         # tight items: a single paragraph is shown without <p>

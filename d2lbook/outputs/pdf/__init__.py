@@ -25,7 +25,7 @@ from pygments.lexers import PythonLexer, TextLexer, get_lexer_by_name
 from pygments.util import ClassNotFound
 
 from d2lbook.errors import BuildError, Diagnostic, Diagnostics
-from d2lbook.resolve import Resolved
+from d2lbook.resolve import Resolved, unhandled
 from d2lbook.source.model import (
     Bibliography,
     Block,
@@ -171,7 +171,7 @@ class Writer:
             return "; ".join(parts) if n.textual else "(" + "; ".join(parts) + ")"
         if isinstance(n, Slide):
             return "" if n.only_slides else self.inline(n.children, section)
-        return ""
+        raise unhandled(n, "pdf")
 
     # --------------------------------------------------------------- blocks
     def heading_cmd(self, section: Section, level: int) -> str:
@@ -244,6 +244,8 @@ class Writer:
                 self.blocks(b.children, section)
         elif isinstance(b, Toc):
             pass  # the document structure comes from the toc itself
+        else:
+            raise unhandled(b, "pdf")
 
     def image_file(self, path: Path, loc: Loc | None) -> str | None:
         """A file LaTeX can include for ``path`` (SVG converted to PDF), relative to outdir."""
