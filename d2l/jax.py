@@ -107,6 +107,492 @@ def plot(X, Y=None, xlabel=None, ylabel=None, legend=[], xlim=None,
     set_axes(axes, xlabel, ylabel, xlim, ylim, xscale, yscale, legend)
 
 
+class Timer:
+    """A stopwatch that keeps every measured interval (in seconds).
+
+    Defined in :numref:`sec_linear_regression`
+    """
+    def __init__(self):
+        self.times = []  # one entry per call of stop()
+        self.start()     # the clock runs from the moment of creation
+
+    def start(self):
+        """(Re)start the clock."""
+        self.tik = time.perf_counter()
+
+    def stop(self):
+        """Append the seconds elapsed since start() and return them."""
+        elapsed = time.perf_counter() - self.tik
+        self.times.append(elapsed)
+        return elapsed
+
+    def avg(self):
+        """Mean of the recorded intervals."""
+        return self.sum() / len(self.times)
+
+    def sum(self):
+        """Total of the recorded intervals."""
+        return sum(self.times)
+
+    def cumsum(self):
+        """Running totals: the time at which each interval ended."""
+        return np.cumsum(self.times).tolist()
+
+
+from dataclasses import field
+from typing import Any
+from flax.training import train_state
+
+
+def add_to_class(Class):
+    """Register the decorated function as a method of `Class`.
+
+    Defined in :numref:`sec_oo-design`
+    """
+    def wrapper(obj):
+        setattr(Class, obj.__name__, obj)
+        return obj
+    return wrapper
+
+
+class HyperParameters:
+    """Base class whose subclasses store the arguments of __init__ as attributes.
+
+    Defined in :numref:`sec_oo-design`
+    """
+    def save_hyperparameters(self, ignore=[]):
+        """Save the arguments of the calling function as attributes of self."""
+        frame = inspect.currentframe().f_back
+        code = frame.f_code
+        names = code.co_varnames[:code.co_argcount + code.co_kwonlyargcount]
+        skip = set(ignore) | {'self'}
+        self.hparams = {name: frame.f_locals[name] for name in names
+                        if name not in skip and not name.startswith('_')}
+        for name, value in self.hparams.items():
+            setattr(self, name, value)
+
+
+from IPython import get_ipython
+
+
+def in_notebook():
+    """Return True when the code runs inside a Jupyter kernel.
+
+    Defined in :numref:`sec_oo-design`
+    """
+    shell = get_ipython()
+    # Jupyter, JupyterLab, VS Code and Colab all use (subclasses of) this shell
+    return shell is not None and any(
+        cls.__name__ == 'ZMQInteractiveShell' for cls in type(shell).__mro__)
+
+
+class ProgressBoard(d2l.HyperParameters):
+    """A board that plots data points as they arrive, e.g., losses during training.
+
+    Defined in :numref:`sec_oo-design`
+    """
+    def __init__(self, xlabel=None, ylabel=None, xlim=None, ylim=None,
+                 xscale='linear', yscale='linear',
+                 ls=['-', '--', '-.', ':'], colors=['C0', 'C1', 'C2', 'C3'],
+                 fig=None, axes=None, figsize=(3.5, 2.5), display=True,
+                 min_interval=0.5):
+        self.save_hyperparameters()
+        self.pending = collections.OrderedDict()  # label -> points not yet averaged
+        self.data = collections.OrderedDict()     # label -> ([x, ...], [y, ...])
+        self.handle, self.last_shown, self.stale, self.hooked = None, 0.0, False, False
+
+    def draw(self, x, y, label, every_n=1):
+        """Add the point (x, y) to the line `label`; plot the mean of every `every_n` points."""
+        points = self.pending.setdefault(label, [])
+        points.append((x, y))
+        if len(points) < every_n:
+            return
+        xs, ys = zip(*points)
+        points.clear()
+        line = self.data.setdefault(label, ([], []))
+        line[0].append(float(sum(xs)) / len(xs))
+        # Works for Python numbers and for tensors on any device: the sum stays on
+        # the device and only the mean is copied back, once per plotted point
+        line[1].append(float(sum(ys)) / len(ys))
+        if not (self.display and in_notebook()):
+            return
+        self.stale = True
+        if time.time() - self.last_shown >= self.min_interval:
+            self.show()
+        elif not self.hooked:  # Show the final state when the cell finishes
+            get_ipython().events.register('post_run_cell', self.show_if_stale)
+            self.hooked = True
+
+    def show_if_stale(self, *args):
+        get_ipython().events.unregister('post_run_cell', self.show_if_stale)
+        self.hooked = False
+        if self.stale:
+            self.show()
+
+    def show(self):
+        """Render all lines; in a notebook the figure is updated in place."""
+        d2l.use_svg_display()
+        if self.fig is None:
+            # A pyplot-free figure: Jupyter does not display it a second time
+            self.fig = plt.Figure(figsize=self.figsize)
+        axes = self.axes if self.axes is not None else (
+            self.fig.axes[0] if self.fig.axes else self.fig.add_subplot())
+        axes.cla()
+        styles = zip(self.ls * len(self.data), self.colors * len(self.data))
+        for (label, (xs, ys)), (ls, color) in zip(self.data.items(), styles):
+            axes.plot(xs, ys, linestyle=ls, color=color, label=label)
+        axes.set_xlabel(self.xlabel if self.xlabel is not None else 'x')
+        if self.ylabel is not None:
+            axes.set_ylabel(self.ylabel)
+        axes.set_xscale(self.xscale)
+        axes.set_yscale(self.yscale)
+        if self.xlim is not None:
+            axes.set_xlim(self.xlim)
+        if self.ylim is not None:
+            axes.set_ylim(self.ylim)
+        axes.legend()
+        self.fig.tight_layout()
+        if self.handle is None:
+            self.handle = display.display(self.fig, display_id=True)
+        else:
+            self.handle.update(self.fig)
+        self.stale, self.last_shown = False, time.time()
+
+
+def cpu():
+    """Return the CPU device.
+
+    Defined in :numref:`sec_oo-design`
+    """
+    return jax.devices('cpu')[0]
+
+
+def num_gpus():
+    """Return the number of available GPUs.
+
+    Defined in :numref:`sec_oo-design`
+    """
+    try:
+        return jax.device_count('gpu')
+    except RuntimeError:  # No GPU backend is installed
+        return 0
+
+
+def gpu(i=0):
+    """Return the i-th GPU device.
+
+    Defined in :numref:`sec_oo-design`
+    """
+    return jax.devices('gpu')[i]
+
+
+def try_gpu(i=0):
+    """Return gpu(i) if it exists, otherwise the CPU.
+
+    Defined in :numref:`sec_oo-design`
+    """
+    return gpu(i) if i < num_gpus() else cpu()
+
+
+def try_all_gpus():
+    """Return all GPUs, or [CPU] if there is none.
+
+    Defined in :numref:`sec_oo-design`
+    """
+    return [gpu(i) for i in range(num_gpus())] or [cpu()]
+
+
+def get_seed():
+    """Return a random integer seed.
+
+    Defined in :numref:`sec_oo-design`
+    """
+    return random.randint(0, 10 ** 6)
+
+
+def get_key():
+    """Return a new JAX PRNG key from a random seed.
+
+    Defined in :numref:`sec_oo-design`
+    """
+    return jax.random.PRNGKey(get_seed())
+
+
+QUICK = os.environ.get('D2L_QUICK', '0').strip().lower() in ('1', 'true', 'yes')
+
+
+nn_Module = nn.Module
+
+
+class Module(nn.Module, d2l.HyperParameters):
+    """The base class of models (a Flax linen module).
+
+    Defined in :numref:`sec_oo-design`
+    """
+    # Flax modules are dataclasses: hyperparameters are fields, declared in the
+    # class body of subclasses, and save_hyperparameters is not needed
+    plot_train_per_epoch: int = field(default=2, init=False)
+    plot_valid_per_epoch: int = field(default=1, init=False)
+    # default_factory gives every model instance a board of its own
+    board: ProgressBoard = field(default_factory=lambda: ProgressBoard(), init=False)
+
+    def loss(self, y_hat, y):
+        raise NotImplementedError
+
+    def forward(self, X, *args, **kwargs):
+        assert hasattr(self, 'net'), 'Neural network is defined'
+        return self.net(X, *args, **kwargs)
+
+    def __call__(self, X, *args, **kwargs):
+        # Flax calls __call__ for the forward pass; forward keeps the book's name
+        return self.forward(X, *args, **kwargs)
+
+    def plot(self, key, value, train):
+        """Plot a point in the animation."""
+        assert hasattr(self, 'trainer'), 'Trainer is not inited'
+        self.board.xlabel = 'epoch'
+        if train:
+            x = self.trainer.train_batch_idx / self.trainer.num_train_batches
+            n = self.trainer.num_train_batches / self.plot_train_per_epoch
+        else:
+            x = self.trainer.epoch + 1
+            n = self.trainer.num_val_batches / self.plot_valid_per_epoch
+        self.board.draw(x, value, ('train_' if train else 'val_') + key,
+                        every_n=max(1, int(n)))
+
+    def training_step(self, params, batch, state):
+        l, grads = jax.value_and_grad(self.loss)(params, batch[:-1], batch[-1], state)
+        self.plot('loss', l, train=True)
+        return l, grads
+
+    def validation_step(self, params, batch, state):
+        l = self.loss(params, batch[:-1], batch[-1], state)
+        self.plot('loss', l, train=False)
+
+    def configure_optimizers(self):
+        raise NotImplementedError
+
+    def apply_init(self, dummy_input, key):
+        """Create the variables (parameters, ...) by one forward pass."""
+        return self.init(key, *dummy_input)
+
+
+class DataModule(d2l.HyperParameters):
+    """The base class of data.
+
+    Defined in :numref:`sec_oo-design`
+    """
+    def __init__(self, root='../data', num_workers=None):
+        if num_workers is None:
+            num_workers = min(4, max(0, (os.cpu_count() or 1) - 1))
+        self.save_hyperparameters()
+
+    def get_dataloader(self, train):
+        raise NotImplementedError
+
+    def train_dataloader(self):
+        return self.get_dataloader(train=True)
+
+    def val_dataloader(self):
+        return self.get_dataloader(train=False)
+
+    def get_tensorloader(self, tensors, train, indices=slice(0, None)):
+        """Defined in :numref:`sec_synthetic-regression-data`"""
+        tensors = tuple(a[indices] for a in tensors)
+        return d2l.TensorLoader(tensors, self.batch_size, shuffle=train)
+
+
+class Trainer(d2l.HyperParameters):
+    """The base class for training models with data.
+
+    Defined in :numref:`sec_oo-design`
+    """
+    def __init__(self, max_epochs, num_gpus=0, gradient_clip_val=0):
+        self.save_hyperparameters()
+        self.gpus = [d2l.gpu(i) for i in range(min(num_gpus, d2l.num_gpus()))]
+        self.device = self.gpus[0] if self.gpus else d2l.cpu()
+
+    def prepare_data(self, data):
+        self.train_dataloader = data.train_dataloader()
+        self.val_dataloader = data.val_dataloader()
+        if hasattr(self.train_dataloader, 'to'):  # Copy the whole data set once
+            self.train_dataloader = self.train_dataloader.to(self.device)
+        if self.val_dataloader is not None and hasattr(self.val_dataloader, 'to'):
+            self.val_dataloader = self.val_dataloader.to(self.device)
+        self.num_train_batches = len(self.train_dataloader)
+        self.num_val_batches = (len(self.val_dataloader)
+                                if self.val_dataloader is not None else 0)
+        if d2l.QUICK:
+            self.num_train_batches = min(self.num_train_batches, 10)
+            self.num_val_batches = min(self.num_val_batches, 3)
+
+    def prepare_model(self, model):
+        model.trainer = self
+        model.board.xlim = [0, self.num_epochs]
+        self.model = model
+
+    def fit(self, model, data, key=None):
+        self.num_epochs = min(self.max_epochs, 2) if d2l.QUICK else self.max_epochs
+        self.prepare_data(data)
+        self.prepare_model(model)
+        self.optim = model.configure_optimizers()
+        params_key, dropout_key = jax.random.split(d2l.get_key() if key is None else key)
+        dummy_input = self.prepare_batch(next(iter(self.train_dataloader)))[:-1]
+        variables = model.apply_init(dummy_input,
+                                     key={'params': params_key, 'dropout': dropout_key})
+        variables = jax.device_put(dict(variables), self.device)
+
+        class TrainState(train_state.TrainState):
+            batch_stats: Any  # Used by batch normalization (chapter 8)
+            dropout_rng: Any  # Used by dropout (chapter 5)
+
+        self.state = TrainState.create(
+            apply_fn=model.apply, params=variables['params'],
+            batch_stats=variables.get('batch_stats', {}), dropout_rng=dropout_key,
+            tx=self.optim)
+        self.train_step = jax.jit(self.make_train_step(model))
+        self.epoch = 0
+        self.train_batch_idx = 0
+        self.val_batch_idx = 0
+        self.progress = d2l.ProgressBar(self.num_epochs * self.num_train_batches)
+        for epoch in range(self.num_epochs):
+            self.epoch = epoch
+            self.fit_epoch()
+        self.progress.close()
+
+    def make_train_step(self, model):
+        """Return a pure function (state, batch) -> (new state, loss) to be jit-compiled."""
+        def train_step(state, batch):
+            loss, grads = jax.value_and_grad(model.loss)(
+                state.params, batch[:-1], batch[-1], state)
+            if self.gradient_clip_val > 0:
+                grads = self.clip_gradients(self.gradient_clip_val, grads)
+            state = state.apply_gradients(grads=grads)
+            # A fresh dropout key for the next step
+            return state.replace(dropout_rng=jax.random.split(state.dropout_rng)[0]), loss
+        return train_step
+
+    def prepare_batch(self, batch):
+        # A no-op for data that is already on the device
+        return [jax.device_put(a, self.device) for a in batch]
+
+    def fit_epoch(self):
+        self.model.training = True
+        for i, batch in enumerate(self.train_dataloader):
+            if i == self.num_train_batches:
+                break
+            self.state, loss = self.train_step(self.state, self.prepare_batch(batch))
+            self.model.plot('loss', loss, train=True)
+            self.train_batch_idx += 1
+            self.progress.update(f'epoch {self.epoch + 1}/{self.num_epochs}', loss)
+        if self.val_dataloader is None:
+            return
+        self.model.training = False
+        for i, batch in enumerate(self.val_dataloader):
+            if i == self.num_val_batches:
+                break
+            self.model.validation_step(self.state.params, self.prepare_batch(batch),
+                                       self.state)
+            self.val_batch_idx += 1
+
+    def clip_gradients(self, grad_clip_val, grads):
+        """Return the gradient tree scaled so that its norm is at most grad_clip_val.
+
+        Defined in :numref:`sec_oo-design`
+        """
+        leaves = jax.tree_util.tree_leaves(grads)
+        norm = jnp.sqrt(sum(jnp.sum(g ** 2) for g in leaves))
+        scale = jnp.minimum(1.0, grad_clip_val / (norm + 1e-12))
+        return jax.tree_util.tree_map(lambda g: g * scale, grads)
+
+
+class ProgressBar:
+    """A text progress bar for training in a terminal; silent elsewhere.
+
+    Defined in :numref:`sec_oo-design`
+    """
+    def __init__(self, total, width=30):
+        self.total, self.width, self.count = max(total, 1), width, 0
+        self.enabled = sys.stderr.isatty() and not in_notebook()
+        self.start = self.last = time.time()
+
+    def update(self, prefix, loss=None):
+        self.count += 1
+        now = time.time()
+        if not self.enabled or (now - self.last < 0.2 and self.count < self.total):
+            return
+        self.last = now
+        done = int(self.width * self.count / self.total)
+        text = f'\r{prefix} [{"#" * done}{"." * (self.width - done)}] '
+        text += f'{self.count}/{self.total} {now - self.start:.1f}s'
+        if loss is not None:
+            text += f' loss {float(loss):.4f}'
+        sys.stderr.write(text)
+        sys.stderr.flush()
+
+    def close(self):
+        if self.enabled:
+            sys.stderr.write('\n')
+
+
+class SyntheticRegressionData(d2l.DataModule):
+    """Synthetic data for linear regression: y = Xw + b + noise.
+
+    Defined in :numref:`sec_synthetic-regression-data`
+    """
+    def __init__(self, w, b, noise=0.01, num_train=1000, num_val=1000, batch_size=32,
+                 key=None):
+        super().__init__()
+        self.save_hyperparameters(ignore=['key'])
+        n = num_train + num_val
+        key_X, key_noise = jax.random.split(jax.random.PRNGKey(0) if key is None else key)
+        self.X = jax.random.normal(key_X, (n, len(w)))
+        noise = jax.random.normal(key_noise, (n, 1)) * noise
+        self.y = self.X @ jnp.reshape(w, (-1, 1)) + b + noise
+
+    def get_dataloader(self, train):
+        """Defined in :numref:`sec_synthetic-regression-data`"""
+        i = slice(0, self.num_train) if train else slice(self.num_train, None)
+        return self.get_tensorloader((self.X, self.y), train, i)
+
+
+class TensorLoader:
+    """Iterate over minibatches of in-memory arrays by slicing them.
+
+    All arrays share their first dimension. With shuffle=True, a new random
+    permutation of the examples is drawn at the start of every epoch.
+
+
+    Defined in :numref:`sec_synthetic-regression-data`
+    """
+    def __init__(self, tensors, batch_size, shuffle=False, transform=None):
+        self.tensors = tuple(tensors)
+        self.batch_size, self.shuffle, self.transform = batch_size, shuffle, transform
+        self.num_examples = len(self.tensors[0])
+        assert all(len(t) == self.num_examples for t in self.tensors), 'sizes differ'
+
+    def __len__(self):
+        return math.ceil(self.num_examples / self.batch_size)
+
+    def __iter__(self):
+        order = None
+        if self.shuffle:  # One host-to-device copy of the permutation per epoch
+            device = next(iter(self.tensors[0].devices()))
+            order = jax.device_put(np.random.permutation(self.num_examples), device)
+        for start in range(0, self.num_examples, self.batch_size):
+            if order is None:
+                batch = tuple(t[start: start + self.batch_size] for t in self.tensors)
+            else:
+                idx = order[start: start + self.batch_size]
+                batch = tuple(t[idx] for t in self.tensors)
+            yield self.transform(*batch) if self.transform is not None else batch
+
+    def to(self, device):
+        """Return a loader over copies of the arrays on `device`."""
+        return TensorLoader([jax.device_put(t, device) for t in self.tensors],
+                            self.batch_size, self.shuffle, self.transform)
+
+
 # Aliases from config.ini
 ones_like = jnp.ones_like
 ones = jnp.ones
