@@ -593,6 +593,78 @@ class TensorLoader:
                             self.batch_size, self.shuffle, self.transform)
 
 
+class LinearRegressionScratch(d2l.Module):
+    """The linear regression model implemented from scratch.
+
+    Defined in :numref:`sec_linear_scratch`
+    """
+    num_inputs: int
+    lr: float
+    sigma: float = 0.01
+
+    def setup(self):
+        self.w = self.param('w', nn.initializers.normal(self.sigma), (self.num_inputs, 1))
+        self.b = self.param('b', nn.initializers.zeros, (1,))
+
+    def forward(self, X):
+        """Defined in :numref:`sec_linear_scratch`"""
+        return jnp.matmul(X, self.w) + self.b
+
+    def loss(self, params, X, y, state):
+        """Defined in :numref:`sec_linear_scratch`"""
+        y_hat = state.apply_fn({'params': params}, *X)  # X is a tuple of inputs
+        squared = (y_hat - y.reshape(y_hat.shape)) ** 2 / 2
+        return squared.mean()
+
+    def configure_optimizers(self):
+        """Defined in :numref:`sec_linear_scratch`"""
+        return SGD(self.lr)
+
+
+class SGD(d2l.HyperParameters):
+    """Minibatch stochastic gradient descent, as an Optax gradient transformation.
+
+    Defined in :numref:`sec_linear_scratch`
+    """
+    def __init__(self, lr):
+        self.save_hyperparameters()
+
+    def init(self, params):
+        return optax.EmptyState()
+
+    def update(self, updates, state, params=None):
+        return jax.tree_util.tree_map(lambda g: -self.lr * g, updates), state
+
+
+class LinearRegression(d2l.Module):
+    """The linear regression model implemented with high-level APIs.
+
+    Defined in :numref:`sec_linear_concise`
+    """
+    lr: float
+
+    def setup(self):
+        self.net = nn.Dense(1, kernel_init=nn.initializers.normal(0.01))
+
+    def forward(self, X):
+        """Defined in :numref:`sec_linear_concise`"""
+        return self.net(X)
+
+    def loss(self, params, X, y, state):
+        """Defined in :numref:`sec_linear_concise`"""
+        y_hat = state.apply_fn({'params': params}, *X)
+        return optax.squared_error(y_hat, y.reshape(y_hat.shape)).mean()
+
+    def configure_optimizers(self):
+        """Defined in :numref:`sec_linear_concise`"""
+        return optax.sgd(self.lr)
+
+    def get_w_b(self, state):
+        """Defined in :numref:`sec_linear_concise`"""
+        net = state.params['net']
+        return net['kernel'], net['bias']
+
+
 # Aliases from config.ini
 ones_like = jnp.ones_like
 ones = jnp.ones
