@@ -369,12 +369,13 @@ class Module(nn.Module, d2l.HyperParameters):
         l = self.loss(params, batch[:-1], batch[-1], state)
         self.plot('loss', l, train=False)
 
-    def configure_optimizers(self):
-        raise NotImplementedError
-
     def apply_init(self, dummy_input, key):
         """Create the variables (parameters, ...) by one forward pass."""
         return self.init(key, *dummy_input)
+
+    def configure_optimizers(self):
+        """Defined in :numref:`sec_classification`"""
+        return optax.sgd(self.lr)
 
 
 class DataModule(d2l.HyperParameters):
@@ -462,12 +463,19 @@ class Trainer(d2l.HyperParameters):
 
     def make_train_step(self, model):
         """Return a pure function (state, batch) -> (new state, loss) to be jit-compiled."""
+        def objective(params, batch, state):
+            out = model.loss(params, batch[:-1], batch[-1], state)
+            # Classifiers return (loss, auxiliary data), e.g., batch norm statistics
+            return out if isinstance(out, tuple) else (out, {})
+
         def train_step(state, batch):
-            loss, grads = jax.value_and_grad(model.loss)(
-                state.params, batch[:-1], batch[-1], state)
+            (loss, aux), grads = jax.value_and_grad(objective, has_aux=True)(
+                state.params, batch, state)
             if self.gradient_clip_val > 0:
                 grads = self.clip_gradients(self.gradient_clip_val, grads)
             state = state.apply_gradients(grads=grads)
+            if 'batch_stats' in aux:
+                state = state.replace(batch_stats=aux['batch_stats'])
             # A fresh dropout key for the next step
             return state.replace(dropout_rng=jax.random.split(state.dropout_rng)[0]), loss
         return train_step
@@ -663,6 +671,41 @@ class LinearRegression(d2l.Module):
         """Defined in :numref:`sec_linear_concise`"""
         net = state.params['net']
         return net['kernel'], net['bias']
+
+
+from functools import partial
+
+
+class Classifier(d2l.Module):
+    """The base class of classification models.
+
+    Defined in :numref:`sec_classification`
+    """
+    def training_step(self, params, batch, state):
+        # The loss returns (value, auxiliary data), hence has_aux=True
+        (l, aux), grads = jax.value_and_grad(self.loss, has_aux=True)(
+            params, batch[:-1], batch[-1], state)
+        self.plot('loss', l, train=True)
+        return (l, aux), grads
+
+    def validation_step(self, params, batch, state):
+        l, _ = self.loss(params, batch[:-1], batch[-1], state)
+        self.plot('loss', l, train=False)
+        self.plot('acc', self.accuracy(params, batch[:-1], batch[-1], state), train=False)
+
+    @partial(jax.jit, static_argnums=(0, 5))
+    def accuracy(self, params, X, Y, state, averaged=True):
+        """Fraction of rows whose top-scoring class equals the label (or 0/1 per row).
+
+        Defined in :numref:`sec_classification`
+        """
+        variables = {'params': params}
+        if getattr(state, 'batch_stats', None):  # Models with batch normalization
+            variables['batch_stats'] = state.batch_stats
+        Y_hat = state.apply_fn(variables, *X)
+        predicted = Y_hat.reshape(-1, Y_hat.shape[-1]).argmax(axis=1).astype(Y.dtype)
+        hits = (predicted == Y.reshape(-1)).astype(jnp.float32)  # 1.0 where right
+        return hits.mean() if averaged else hits
 
 
 # Aliases from config.ini
