@@ -399,26 +399,6 @@ class Trainer(d2l.HyperParameters):
         self.gpus = [d2l.gpu(i) for i in range(min(num_gpus, d2l.num_gpus()))]
         self.device = d2l.try_gpu() if num_gpus > 0 else d2l.cpu()
 
-    def prepare_data(self, data):
-        self.train_dataloader = data.train_dataloader()
-        self.val_dataloader = data.val_dataloader()
-        if hasattr(self.train_dataloader, 'to'):  # Copy the whole data set once
-            self.train_dataloader = self.train_dataloader.to(self.device)
-        if self.val_dataloader is not None and hasattr(self.val_dataloader, 'to'):
-            self.val_dataloader = self.val_dataloader.to(self.device)
-        self.num_train_batches = len(self.train_dataloader)
-        self.num_val_batches = (len(self.val_dataloader)
-                                if self.val_dataloader is not None else 0)
-        if d2l.QUICK:
-            self.num_train_batches = min(self.num_train_batches, 10)
-            self.num_val_batches = min(self.num_val_batches, 3)
-
-    def prepare_model(self, model):
-        model.trainer = self
-        model.board.xlim = [0, self.num_epochs]
-        model.to(self.device)
-        self.model = model
-
     def fit(self, model, data):
         self.num_epochs = min(self.max_epochs, 2) if d2l.QUICK else self.max_epochs
         self.prepare_data(data)
@@ -433,17 +413,61 @@ class Trainer(d2l.HyperParameters):
             self.fit_epoch()
         self.progress.close()
 
+    def prepare_data(self, data):
+        """Defined in :numref:`sec_multi_gpu`"""
+        self.rank, self.world_size = get_rank_world()
+        if self.world_size > 1 and self.num_gpus > 0 and d2l.num_gpus() > 0:
+            # torchrun starts one process per GPU: local process i drives GPU i
+            self.device = d2l.gpu(int(os.environ.get('LOCAL_RANK', '0')))
+        self.train_losses = []  # the loss over the whole minibatch, one per step
+        self.train_dataloader = data.train_dataloader()
+        self.val_dataloader = data.val_dataloader()
+        if hasattr(self.train_dataloader, 'to'):  # Copy the whole data set once
+            self.train_dataloader = self.train_dataloader.to(self.device)
+        if self.val_dataloader is not None and hasattr(self.val_dataloader, 'to'):
+            self.val_dataloader = self.val_dataloader.to(self.device)
+        self.num_train_batches = len(self.train_dataloader)
+        self.num_val_batches = (len(self.val_dataloader)
+                                if self.val_dataloader is not None else 0)
+        if d2l.QUICK:
+            self.num_train_batches = min(self.num_train_batches, 10)
+            self.num_val_batches = min(self.num_val_batches, 3)
+
+    def prepare_model(self, model):
+        """Defined in :numref:`sec_multi_gpu`"""
+        model.trainer = self
+        model.board.xlim = [0, self.num_epochs]
+        model.to(self.device)
+        self.model = model
+        self.broadcast_pending = getattr(self, 'world_size', 1) > 1
+        if self.broadcast_pending and not any(
+                isinstance(p, nn.parameter.UninitializedParameter) for p in model.parameters()):
+            self.broadcast_model()
+
     def prepare_batch(self, batch):
+        """Defined in :numref:`sec_multi_gpu`"""
+        if getattr(self, 'world_size', 1) > 1:
+            self.global_batch_size = len(batch[0])
+            batch = [a.tensor_split(self.world_size)[self.rank] for a in batch]
         return [a.to(self.device, non_blocking=True) for a in batch]
 
     def fit_epoch(self):
+        """Defined in :numref:`sec_multi_gpu`"""
         self.model.train()
         for i, batch in enumerate(self.train_dataloader):
             if i == self.num_train_batches:
                 break
-            loss = self.model.training_step(self.prepare_batch(batch))
+            batch = self.prepare_batch(batch)
+            loss = self.model.training_step(batch)
             self.optim.zero_grad()
             loss.backward()
+            loss = loss.detach().reshape(1)
+            if getattr(self, 'world_size', 1) > 1:
+                if self.broadcast_pending:  # lazy parameters exist only now
+                    self.broadcast_model()
+                grads = [p.grad for p in self.model.parameters() if p.grad is not None]
+                allreduce(grads + [loss], len(batch[-1]) / self.global_batch_size)
+            self.train_losses.append(loss)
             if self.gradient_clip_val > 0:
                 self.clip_gradients(self.gradient_clip_val, self.model)
             self.optim.step()
@@ -466,6 +490,15 @@ class Trainer(d2l.HyperParameters):
         scale = torch.clamp(grad_clip_val / (norm + 1e-12), max=1.0)
         for p in params:
             p.grad.mul_(scale)
+
+    def broadcast_model(self):
+        """Give every process rank 0's parameters and buffers.
+
+        Defined in :numref:`sec_multi_gpu`
+        """
+        for t in list(self.model.parameters()) + list(self.model.buffers()):
+            dist.broadcast(t.data, src=0)
+        self.broadcast_pending = False
 
 
 class ProgressBar:
@@ -2414,6 +2447,131 @@ class ViT(d2l.Classifier):
 
     def configure_optimizers(self):
         return torch.optim.Adam(self.parameters(), lr=self.lr)
+
+
+import subprocess
+import tempfile
+import torch.distributed as dist
+
+
+def split_batch(X, y, devices):
+    """Split a minibatch into len(devices) nearly equal shards; shard i goes to devices[i].
+
+    Defined in :numref:`sec_multi_gpu`
+    """
+    assert X.shape[0] == y.shape[0], 'X and y hold different numbers of examples'
+    n = len(devices)
+    return ([part.to(device) for part, device in zip(X.tensor_split(n), devices)],
+            [part.to(device) for part, device in zip(y.tensor_split(n), devices)])
+
+
+def mlp():
+    """The small MLP that this chapter trains in parallel.
+
+    Defined in :numref:`sec_multi_gpu`
+    """
+    return nn.Sequential(nn.Flatten(), nn.Linear(784, 256), nn.ReLU(), nn.Linear(256, 10))
+
+
+def torchrun(code, nproc_per_node=2, timeout=600):
+    """Run the Python source `code` as nproc_per_node processes started by torchrun.
+
+    Returns what the processes printed; raises RuntimeError with their log if one fails.
+
+
+    Defined in :numref:`sec_multi_gpu`
+    """
+    with tempfile.TemporaryDirectory() as folder:
+        script = os.path.join(folder, 'script.py')
+        with open(script, 'w') as f:
+            f.write(code)
+        env = dict(os.environ)
+        env.setdefault('OMP_NUM_THREADS', '1')  # one thread per process unless told otherwise
+        command = [sys.executable, '-m', 'torch.distributed.run', '--standalone',
+                   f'--nproc_per_node={nproc_per_node}', script]
+        result = subprocess.run(command, capture_output=True, text=True, env=env,
+                                timeout=timeout)
+    if result.returncode != 0:
+        raise RuntimeError(f'torchrun exited with status {result.returncode}:\n'
+                           f'{result.stdout}\n{result.stderr}')
+    return result.stdout
+
+
+def init_distributed():
+    """Join the process group that torchrun describes; return this process's device.
+
+    nccl and GPU number LOCAL_RANK where GPUs exist, else gloo on the CPU.
+
+    Defined in :numref:`sec_multi_gpu`
+    """
+    if torch.cuda.is_available():
+        device = d2l.gpu(int(os.environ.get('LOCAL_RANK', '0')))
+        torch.cuda.set_device(device)
+        dist.init_process_group('nccl')
+    else:
+        device = d2l.cpu()
+        dist.init_process_group('gloo')
+    return device
+
+
+def get_rank_world():
+    """(rank, world size) of this process; (0, 1) outside a process group.
+
+    Defined in :numref:`sec_multi_gpu`
+    """
+    if dist.is_available() and dist.is_initialized():
+        return dist.get_rank(), dist.get_world_size()
+    return 0, 1
+
+
+def allreduce(tensors, weight=1.0):
+    """In place, set each tensor to the sum over processes of weight * tensor.
+
+    The tensors travel in one flat buffer, so that they cost one all-reduce.
+
+    Defined in :numref:`sec_multi_gpu`
+    """
+    flat = torch.cat([t.reshape(-1) for t in tensors]) * weight
+    if get_rank_world()[1] > 1:
+        dist.all_reduce(flat)
+    offset = 0
+    for t in tensors:
+        t.copy_(flat[offset: offset + t.numel()].view_as(t))
+        offset += t.numel()
+
+
+def train_data_parallel(num_steps=20, batch_size=256, lr=0.1, seed=0, device=None):
+    """Train d2l.mlp() on Fashion-MNIST with data parallelism written from scratch.
+
+    Every process keeps a full copy of the model, computes gradients on its shard of
+    each global minibatch and all-reduces them before the update. Returns the losses
+    over the whole minibatch, one per step (the same list in every process).
+
+    Defined in :numref:`sec_multi_gpu`
+    """
+    rank, world = get_rank_world()
+    device = device or d2l.cpu()
+    torch.manual_seed(seed)  # the same data order in every process
+    net = mlp().to(device)
+    if world > 1:  # start from rank 0's parameters
+        for p in net.parameters():
+            dist.broadcast(p.data, src=0)
+    optimizer = torch.optim.SGD(net.parameters(), lr=lr)
+    losses = []
+    for step, (X, y) in enumerate(d2l.FashionMNIST(batch_size).train_dataloader()):
+        if step == num_steps:
+            break
+        Xs, ys = split_batch(X, y, [device] * world)
+        X_local, y_local = Xs[rank], ys[rank]
+        loss = F.cross_entropy(net(X_local), y_local)
+        optimizer.zero_grad()
+        loss.backward()
+        loss = loss.detach().reshape(1)
+        # Weight by this shard's share of the global minibatch, then sum over processes
+        allreduce([p.grad for p in net.parameters()] + [loss], len(y_local) / len(y))
+        optimizer.step()
+        losses.append(loss.item())
+    return losses
 
 
 # Aliases from config.ini
