@@ -2449,6 +2449,23 @@ class ViT(d2l.Classifier):
         return torch.optim.Adam(self.parameters(), lr=self.lr)
 
 
+class Benchmark:
+    """Time the body of a with-statement; print and keep the seconds in `elapsed`.
+
+    Defined in :numref:`sec_hybridize`
+    """
+    def __init__(self, description='Done'):
+        self.description = description
+
+    def __enter__(self):
+        self.timer = d2l.Timer()
+        return self
+
+    def __exit__(self, *args):
+        self.elapsed = self.timer.stop()
+        print(f'{self.description}: {self.elapsed:.4f} sec')
+
+
 import subprocess
 import tempfile
 import torch.distributed as dist
@@ -2572,6 +2589,137 @@ def train_data_parallel(num_steps=20, batch_size=256, lr=0.1, seed=0, device=Non
         optimizer.step()
         losses.append(loss.item())
     return losses
+
+
+def resnet18(num_classes, in_channels=1):
+    """ResNet-18 for small images: a 3x3 stem with stride 1 and no max-pooling.
+
+    Defined in :numref:`sec_multi_gpu_concise`
+    """
+    def stage(num_channels, first):
+        return nn.Sequential(
+            d2l.Residual(num_channels, use_1x1conv=not first, strides=1 if first else 2),
+            d2l.Residual(num_channels))
+    net = nn.Sequential(nn.Conv2d(in_channels, 64, kernel_size=3, padding=1),
+                        nn.BatchNorm2d(64), nn.ReLU())
+    for i, num_channels in enumerate((64, 128, 256, 512)):
+        net.add_module(f'stage{i + 1}', stage(num_channels, first=(i == 0)))
+    net.add_module('head', nn.Sequential(nn.AdaptiveAvgPool2d((1, 1)), nn.Flatten(),
+                                         nn.Linear(512, num_classes)))
+    net.eval()  # create the lazy parameters; eval mode leaves the statistics alone
+    with torch.no_grad():
+        net(torch.zeros(1, in_channels, 8, 8))
+    return net.train()
+
+
+def train_batch_ch13(net, X, y, loss, trainer, devices):
+    """One update on a minibatch; return its summed loss and its number of hits.
+
+    `loss` must keep one value per example (reduction='none'). In a process group,
+    X and y are this process's shard and `net` is DistributedDataParallel, which
+    averages the gradients over the processes.
+
+    Defined in :numref:`sec_multi_gpu_concise`
+    """
+    X = [x.to(devices[0]) for x in X] if isinstance(X, list) else X.to(devices[0])
+    y = y.to(devices[0])
+    net.train()
+    trainer.zero_grad()
+    pred = net(X)
+    l = loss(pred, y)
+    # DDP averages over the processes; scaling by their number makes it a sum
+    (l.sum() * d2l.get_rank_world()[1]).backward()
+    trainer.step()
+    return l.sum().detach(), (pred.argmax(dim=1) == y).sum()
+
+
+def train_ch13(net, train_iter, test_iter, loss, trainer, num_epochs,
+               devices=d2l.try_all_gpus()):
+    """Train with data parallelism: DDP in a process group, else one process on devices.
+
+    In quick mode (d2l.QUICK) it runs one epoch of two minibatches cut to 32
+    examples each. Returns one dict of metrics per epoch.
+
+    Defined in :numref:`sec_multi_gpu_concise`
+    """
+    rank, world = d2l.get_rank_world()
+    if world > 1:  # one device per process
+        device = devices[int(os.environ.get('LOCAL_RANK', '0')) % len(devices)]
+        net = nn.parallel.DistributedDataParallel(
+            net.to(device), device_ids=[device] if device.type == 'cuda' else None)
+    else:
+        device = devices[0]
+        net = net.to(device)
+        if len(devices) > 1 and all(d.type == 'cuda' for d in devices):
+            net = nn.DataParallel(net, device_ids=devices)
+    max_batches, max_examples = (2, 32) if d2l.QUICK else (None, None)
+    num_epochs = 1 if d2l.QUICK else num_epochs
+
+    def shards(data_iter):
+        for i, (X, y) in enumerate(data_iter):
+            if i == max_batches:
+                break
+            X, y = X[:max_examples], y[:max_examples]
+            if world > 1:
+                Xs, ys = d2l.split_batch(X, y, [device] * world)
+                X, y = Xs[rank], ys[rank]
+            yield X, y
+
+    history, timer = [], d2l.Timer()
+    for epoch in range(num_epochs):
+        metric = torch.zeros(3, device=device)  # loss sum, hits, examples
+        timer.start()
+        for X, y in shards(train_iter):
+            l, hits = train_batch_ch13(net, X, y, loss, trainer, [device])
+            metric += torch.stack([l.float(), hits.float(), torch.tensor(len(y), device=device)])
+        seconds = timer.stop()
+        net.eval()
+        test = torch.zeros(2, device=device)  # hits, examples
+        with torch.no_grad():
+            for X, y in shards(test_iter):
+                X, y = X.to(device), y.to(device)
+                test += torch.stack([(net(X).argmax(dim=1) == y).sum().float(),
+                                     torch.tensor(len(y), device=device)])
+        if world > 1:
+            d2l.allreduce([metric, test])
+        loss_avg, train_acc, test_acc = (metric[0] / metric[2]).item(), \
+            (metric[1] / metric[2]).item(), (test[0] / test[1]).item()
+        speed = metric[2].item() / seconds
+        history.append(dict(loss=loss_avg, train_acc=train_acc, test_acc=test_acc,
+                            examples_per_sec=speed))
+        if rank == 0:
+            print(f'epoch {epoch + 1}: loss {loss_avg:.3f}, train acc {train_acc:.3f}, '
+                  f'test acc {test_acc:.3f}, {speed:.1f} examples/sec '
+                  f'on {world} x {device}')
+    return history
+
+
+def ring_allreduce(tensor):
+    """Sum a contiguous tensor over all processes in place, with the ring algorithm.
+
+    Defined in :numref:`sec_parameterserver`
+    """
+    rank, n = d2l.get_rank_world()
+    if n == 1:
+        return tensor
+    chunks = tensor.view(-1).tensor_split(n)  # views into tensor
+    right, left = (rank + 1) % n, (rank - 1) % n
+
+    def pass_on(send, recv):
+        """Send chunk `send` to the right and return chunk `recv` from the left."""
+        buffer = torch.empty_like(chunks[recv])
+        request = dist.isend(chunks[send], right)
+        dist.recv(buffer, left)
+        request.wait()
+        return buffer
+
+    for s in range(n - 1):  # reduce-scatter: chunk (rank + 1) % n ends up complete
+        recv = (rank - s - 1) % n
+        chunks[recv].add_(pass_on((rank - s) % n, recv))
+    for s in range(n - 1):  # all-gather: the complete chunks travel round the ring
+        recv = (rank - s) % n
+        chunks[recv].copy_(pass_on((rank - s + 1) % n, recv))
+    return tensor
 
 
 # Aliases from config.ini
