@@ -142,11 +142,13 @@ def test_trainer_single_process_records_losses(monkeypatch):
 # ------------------------------------------------------------------ process groups
 
 
+@pytest.mark.slow
 def test_torchrun_reports_failures():
     with pytest.raises(RuntimeError, match='boom'):
         d2l.torchrun("raise SystemExit('boom')", nproc_per_node=1)
 
 
+@pytest.mark.slow
 def test_torchrun_allreduce_and_ranks():
     code = '''
 import torch
@@ -163,6 +165,7 @@ dist.destroy_process_group()
     assert lines == ['0 2 [6.0, 6.0, 6.0] [2.0]', '1 2 [6.0, 6.0, 6.0] [2.0]']
 
 
+@pytest.mark.slow
 def test_ring_allreduce_matches_sum():
     code = '''
 import json
@@ -207,8 +210,15 @@ if trainer.rank == 0:
 '''
 
 
-def test_trainer_two_processes_match_one_process():
-    one = json.loads(d2l.torchrun(TRAINER_CODE.format(init=''), nproc_per_node=1))
+@pytest.fixture(scope='module')
+def one_process_run():
+    """The Trainer run in a single process (torchrun with one process, no group)."""
+    return json.loads(d2l.torchrun(TRAINER_CODE.format(init=''), nproc_per_node=1))
+
+
+@pytest.mark.slow
+def test_trainer_two_processes_match_one_process(one_process_run):
+    one = one_process_run
     two = json.loads(d2l.torchrun(TRAINER_CODE.format(init='d2l.init_distributed()'),
                                   nproc_per_node=2))
     (losses1, params1), (losses2, params2) = one, two
@@ -219,15 +229,16 @@ def test_trainer_two_processes_match_one_process():
     assert params2 == pytest.approx(params1, rel=1e-9, abs=1e-12)
 
 
-def test_trainer_two_processes_differ_without_the_allreduce():
+@pytest.mark.slow
+def test_trainer_two_processes_differ_without_the_allreduce(one_process_run):
     """The same run with the gradient all-reduce removed must not match: the test can fail."""
     broken = TRAINER_CODE.format(
         init='d2l.init_distributed()\nd2l.allreduce = lambda tensors, weight=1.0: None')
-    one = json.loads(d2l.torchrun(TRAINER_CODE.format(init=''), nproc_per_node=1))
     two = json.loads(d2l.torchrun(broken, nproc_per_node=2))
-    assert two[0] != pytest.approx(one[0], rel=1e-6)
+    assert two[0] != pytest.approx(one_process_run[0], rel=1e-6)
 
 
+@pytest.mark.slow
 def test_train_data_parallel_two_processes_match_one():
     try:
         d2l.load_fashion_mnist()
@@ -248,6 +259,7 @@ d2l.dist.destroy_process_group()
     assert two == pytest.approx(one, abs=1e-3)
 
 
+@pytest.mark.slow
 def test_train_ch13_with_ddp_in_two_processes():
     code = '''
 import json
