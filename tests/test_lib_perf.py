@@ -207,6 +207,8 @@ w, b = model.get_w_b()
 if trainer.rank == 0:
     print(json.dumps([[float(l) for l in trainer.train_losses],
                       w.reshape(-1).tolist() + b.reshape(-1).tolist()]))
+if torch.distributed.is_initialized():
+    torch.distributed.destroy_process_group()  # leaving without it can abort gloo
 '''
 
 
