@@ -416,7 +416,8 @@ class Trainer(d2l.HyperParameters):
     def prepare_data(self, data):
         """Defined in :numref:`sec_multi_gpu`"""
         self.rank, self.world_size = get_rank_world()
-        if self.world_size > 1 and self.num_gpus > 0 and d2l.num_gpus() > 0:
+        if self.world_size > 1 and d2l.num_gpus() > 0 and (
+                self.num_gpus > 0 or dist.get_backend() == 'nccl'):  # nccl needs GPU tensors
             # torchrun starts one process per GPU: local process i drives GPU i
             self.device = d2l.gpu(int(os.environ.get('LOCAL_RANK', '0')))
         self.train_losses = []  # the loss over the whole minibatch, one per step
