@@ -95,18 +95,12 @@ class Resolved:
     uses: dict[str, set[str]] = field(default_factory=dict)
     # id(Heading) -> its number: (chapter, section) for ``#``, + (k,) for ``##``, () none
     headings: dict[int, tuple[int, ...]] = field(default_factory=dict)
-    _views: dict[tuple[str, str], list[Block]] = field(default_factory=dict, repr=False)
 
     # ------------------------------------------------------------ tab views
     def view(self, section: Section, tab: str) -> list[Block]:
         """The blocks of ``section`` as the ``tab`` version of the book shows them, aliases
-        rewritten with the tab's library config. Computed once per (section, tab)."""
-        key = (section.path, tab)
-        hit = self._views.get(key)
-        if hit is None:
-            hit = view(section, tab, self.book.config.libraries.get(tab))
-            self._views[key] = hit
-        return hit
+        rewritten with the tab's library config."""
+        return view(section, tab, self.book.config.libraries.get(tab))
 
     def cell_source(self, cell: CodeCell, tab: str) -> str:
         """The code of one executable cell as the ``tab`` version shows it."""

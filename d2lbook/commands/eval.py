@@ -1,8 +1,9 @@
 """Options and entry point of ``d2lbook build eval``.
 
 The main CLI calls :func:`add_arguments` on the ``build`` parser and
-:func:`run` with the parsed arguments and the loaded book; ``run`` returns
-the exit status (0 when every notebook ran or was cached, 1 on failures).
+:func:`run` with the parsed arguments and the loaded book (evaluation needs no
+resolved references); ``run`` returns the exit status (0 when every notebook
+ran or was cached, 1 on failures).
 
 ``config.ini`` keys (section ``[eval]``, all optional)::
 

@@ -723,13 +723,14 @@ def read_source(path: Path, file: str, diags: Diagnostics) -> str | None:
 def parser_version() -> str:
     """What a cached parse depends on besides the text: the code of the source package
     (and of config.py and errors.py, whose types it stores) and markdown-it's versions."""
-    from importlib.metadata import version
+    import markdown_it
+    import mdit_py_plugins
 
     from d2lbook.util import code_hash
 
     here = Path(__file__).resolve().parent
     return code_hash(here, here.parent / "config.py", here.parent / "errors.py") + "-" + \
-        version("markdown-it-py") + "-" + version("mdit-py-plugins")
+        markdown_it.__version__ + "-" + mdit_py_plugins.__version__
 
 
 class ParseCache:
