@@ -11,7 +11,9 @@ def atomic_write(path: Path | str, data: str | bytes) -> None:
     """Write ``data`` to ``path`` through a temporary file in the same folder and a rename,
     so that a crash never leaves a half-written file. The file gets the usual permissions
     (0o666 less the umask), so that a web server can read a written page."""
-    path = Path(path)
+    from d2lbook.safepath import check_write
+
+    path = check_write(Path(path))
     flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL
     tmp = path.with_name(f".{path.name}.{os.getpid()}.{secrets.token_hex(4)}.tmp")
     try:

@@ -19,6 +19,7 @@ import nbformat
 
 from d2lbook.errors import Diagnostics
 from d2lbook.refs import Refs, build_refs
+from d2lbook.safepath import book_files, check_write
 from d2lbook.source.model import (
     Bibliography,
     Block,
@@ -262,13 +263,8 @@ def notebook_path(book: Book, tab: str, section: Section) -> Path:
 
 def _copy_resources(book: Book, dest: Path) -> None:
     for res in book.config.resources:
-        src = book.root / res
-        if not src.exists():
-            continue
-        for f in src.rglob("*") if src.is_dir() else [src]:
-            if not f.is_file():
-                continue
-            out = dest / f.relative_to(book.root)
+        for f, rel in book_files(book.root, res):  # links that leave the book: skipped
+            out = check_write(dest / rel, dest)
             st = f.stat()
             if out.exists():
                 ost = out.stat()

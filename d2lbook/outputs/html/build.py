@@ -38,6 +38,7 @@ from d2lbook.outputs.html.render import (
     page_url,
     rel_prefix,
 )
+from d2lbook.safepath import book_files, book_path, check_write
 from d2lbook.source.model import (
     Bibliography,
     Book,
@@ -457,7 +458,9 @@ class Builder:
             if not dest.exists():
                 write(dest, data)
         for f in sorted(files):
-            if katex_mod.copy_if_changed(self.site.root / f, self.out / f):
+            if book_path(self.site.root, f) is None:  # checked when rendered; never copied
+                continue
+            if katex_mod.copy_if_changed(self.site.root / f, check_write(self.out / f, self.out)):
                 self.report.written.append(self.out / f)
         for src, dst in copies:
             if katex_mod.copy_if_changed(src, dst):
@@ -474,7 +477,7 @@ class Builder:
         # pages of sections no longer in the book, and images no page shows
         for path in old_pages:
             if path not in new_state["pages"]:
-                (self.out / page_url(path)).unlink(missing_ok=True)
+                check_write(self.out / page_url(path), self.out).unlink(missing_ok=True)
                 self.report.removed.append(self.out / page_url(path))
         if prune_images and (self.out / "_images").is_dir():
             keep = {n for names in new_state["images"].values() for n in names}
@@ -671,11 +674,8 @@ class Builder:
         for f in self.extra.values():
             katex_mod.copy_if_changed(f, static / f.name)
         for res in getattr(self.book.config, "resources", []) or []:
-            src = self.site.root / res
-            if src.is_dir():
-                for f in src.rglob("*"):
-                    if f.is_file():
-                        katex_mod.copy_if_changed(f, self.out / f.relative_to(self.site.root))
+            for f, rel in book_files(self.site.root, res):  # links out of the book: skipped
+                katex_mod.copy_if_changed(f, check_write(self.out / rel, self.out))
 
 
 def run_pagefind(site_dir: Path, diags: Diagnostics) -> str:

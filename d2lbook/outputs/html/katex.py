@@ -174,6 +174,9 @@ def copy_if_changed(src: Path, dst: Path) -> bool:
             return False
     except FileNotFoundError:
         pass
+    from d2lbook.safepath import check_write
+
+    check_write(dst)
     dst.parent.mkdir(parents=True, exist_ok=True)
     tmp = dst.with_name(f".{dst.name}.{os.getpid()}.tmp")
     shutil.copyfile(src, tmp)

@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 from d2lbook.outputs.html.cell_outputs import OutputImage, render_outputs
 from d2lbook.outputs.html.highlight import highlight
 from d2lbook.outputs.html.i18n import tab_name
+from d2lbook.safepath import book_path
 from d2lbook.source.model import (
     Bibliography,
     Block,
@@ -212,7 +213,11 @@ class PageRenderer:
         if root_path.startswith("../") or root_path.startswith("/"):
             self.warn(loc, f"{what} {root_path!r} lies outside the book; not shown")
             return None
-        if not (self.site.root / root_path).is_file():
+        full = book_path(self.site.root, root_path)
+        if full is None:
+            self.warn(loc, f"{what} {root_path!r} is a link that leaves the book; not shown")
+            return None
+        if not full.is_file():
             self.warn(loc, f"{what} {root_path!r} does not exist; not shown")
             return None
         self.result.files.add(root_path)

@@ -26,6 +26,7 @@ from pygments.util import ClassNotFound
 
 from d2lbook.errors import BuildError, Diagnostic, Diagnostics
 from d2lbook.refs import Refs
+from d2lbook.safepath import book_path
 from d2lbook.source.model import (
     Bibliography,
     Block,
@@ -269,6 +270,10 @@ class Writer:
     def figure(self, b: Figure, section: Section) -> None:
         if re.match(r"^[a-z]+://", b.src):
             self.diags.warning(b.loc, f"remote image {b.src} is not included in the PDF")
+            return
+        if book_path(self.book.root, b.path) is None:
+            self.diags.warning(b.loc, f"image {b.src!r} lies outside the book (a path or a "
+                                      "link that leaves it); left out of the PDF")
             return
         f = self.image_file(self.book.root / b.path, b.loc)
         if f is None:
