@@ -133,7 +133,7 @@ def main(argv: list[str] | None = None) -> int:
     diags = Diagnostics()
     try:
         from d2lbook.config import load_config
-        from d2lbook.safepath import UnsafePathError, writes_allowed
+        from d2lbook.safepath import UnsafePathError, check_out_option, writes_allowed
 
         cfg = load_config(book_root(args), diags)
         if args.command in ("clean", "serve"):
@@ -141,8 +141,8 @@ def main(argv: list[str] | None = None) -> int:
             if diags.errors:  # a bad output_dir must never be deleted or written
                 raise BuildError(diags.errors)
         extra = []
-        if args.command == "serve" and args.out:
-            extra.append(Path(args.out).resolve())
+        if getattr(args, "out", None):  # html/serve --out: the user's own output folder
+            extra.append(check_out_option(args.out, cfg.root))
         with writes_allowed(*writable_folders(cfg, *extra)):
             return _command(args, cfg, diags)
     except UnsafePathError as e:

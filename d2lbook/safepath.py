@@ -87,6 +87,23 @@ def check_write(path: Path | str, base: Path | str | None = None) -> Path:
     return Path(path)
 
 
+def check_out_option(value: str, root: Path | str) -> Path:
+    """An ``--out`` folder named on the command line: anywhere the user likes, except the
+    book itself, a folder that holds the book, or a folder of another book's sources."""
+    if "\x00" in value or not value.strip():
+        raise UnsafePathError(f"--out {value!r}: not a folder name")
+    out = Path(os.path.realpath(value))
+    book = Path(os.path.realpath(root))
+    if out == book or out in book.parents:
+        raise UnsafePathError(f"--out {value}: the book's own folder (or one holding it); "
+                              "name an output folder such as _build/site")
+    if (out / "config.ini").exists() or (out / "index.md").exists():
+        raise UnsafePathError(f"--out {value}: holds book sources (config.ini or index.md)")
+    if out.exists() and not out.is_dir():
+        raise UnsafePathError(f"--out {value}: not a folder")
+    return out
+
+
 def remove_build_dir(out_dir: Path | str, root: Path | str) -> bool:
     """Delete the build folder ``out_dir`` of the book at ``root``: only a folder strictly
     inside the book that holds no book source (``config.ini``, ``*.md`` outside the build's

@@ -128,7 +128,7 @@ class SectionParser:
         parts: list[str] = []
         for p in (self.dir / rel).parts:
             if p == "..":
-                if parts:
+                if parts and parts[-1] != "..":  # "../.." stays above the book
                     parts.pop()
                 else:
                     parts.append("..")

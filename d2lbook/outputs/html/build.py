@@ -55,6 +55,7 @@ from d2lbook.source.model import (
 from d2lbook.util import atomic_write
 
 HERE = Path(__file__).resolve().parent
+SIDEBAR_WINDOW = 25  # a long sidebar list shows this many entries each side of the open one
 STATE_FILE = ".d2lbook-html.json"
 MATH_RE = re.compile("\x00(\\d+)\x00")
 STATE_VERSION = 1
@@ -559,12 +560,25 @@ class Builder:
             chain.append(p)
             p = book.sections[p].parent
         top = chain[-2] if len(chain) >= 2 else None  # the top-level entry holding current
-        ck = (prefix, top)
+        # a long list (many sibling sections) shows a window around the open entry, so
+        # that a page's size does not grow with the number of its siblings
+        lists = [book.index, *chain[1:]]
+        long = any(len(book.sections[q].children) > 2 * SIDEBAR_WINDOW + 1
+                   for q in lists if q in book.sections)
+        ck = (prefix, top, current if long else None)
         if ck not in self.sidebars:
             open_set = set(chain)
 
             def items(paths: list[str], depth: int) -> str:
                 out = []
+                before = after = 0
+                if len(paths) > 2 * SIDEBAR_WINDOW + 1:
+                    here = next((i for i, q in enumerate(paths) if q in open_set), 0)
+                    lo = max(0, min(here - SIDEBAR_WINDOW, len(paths) - 2 * SIDEBAR_WINDOW - 1))
+                    before, after = lo, len(paths) - lo - 2 * SIDEBAR_WINDOW - 1
+                    paths = paths[lo:lo + 2 * SIDEBAR_WINDOW + 1]
+                if before:
+                    out.append(f'<li class="leaf more">… ({before})</li>\n')
                 for path in paths:
                     s = book.sections.get(path)
                     if s is None:
@@ -576,6 +590,8 @@ class Builder:
                     cls = "open" if kids else "closed" if s.children else "leaf"
                     out.append(f'<li class="{cls}"><a href="{attr(prefix + page_url(path))}">'
                                f'{num}{esc(plain_text(s.title) or path)}</a>{kids}</li>\n')
+                if after:
+                    out.append(f'<li class="leaf more">… ({after})</li>\n')
                 return f'<ul class="toc-l{depth}">\n{"".join(out)}</ul>' if out else ""
 
             root = book.sections.get(book.index)
