@@ -100,8 +100,13 @@ class Sandbox:
                 if section not in lines:
                     lines += ["", section]
                 continue
-            at = lines.index(section) + 1 if section in lines else len(lines)
-            lines.insert(at, line)
+            start = lines.index(section) + 1 if section in lines else len(lines)
+            end = next((i for i in range(start, len(lines)) if lines[i].startswith("[")),
+                       len(lines))
+            key = line.split("=")[0].strip()
+            lines[start:end] = [ln for ln in lines[start:end]
+                                if ln.split("=")[0].strip() != key or not key]
+            lines.insert(start, line)
         path.write_text("\n".join(lines) + "\n", encoding="utf-8")
 
     def run(self, *argv: str) -> Result:
