@@ -243,6 +243,7 @@ def build_notebooks(args: argparse.Namespace, book, refs, diags: Diagnostics) ->
     if tabs is None:
         return 2
     results = build(book, refs, tabs, diags)
+    diags.report()
     diags.raise_if_errors()
     print(f"{len(results)} notebooks in {book.config.output_dir / 'notebooks'}",
           file=sys.stderr)

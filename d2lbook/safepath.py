@@ -45,17 +45,23 @@ def book_path(root: Path | str, rel: str) -> Path | None:
     return full if is_inside(full, root) else None
 
 
-def book_files(root: Path | str, rel: str) -> Iterator[tuple[Path, str]]:
+def book_files(root: Path | str, rel: str,
+               refused: list[str] | None = None) -> Iterator[tuple[Path, str]]:
     """The files of a resource ``rel`` (a file or a folder): ``(path, path relative to the
-    book)`` for each file that stays inside the book; links that leave it are skipped."""
+    book)`` for each file that stays inside the book; links that leave it are skipped
+    and their paths (relative to the book) added to ``refused``."""
     root = Path(root)
     src = book_path(root, rel)
     if src is None or not src.exists():
         return
     files = sorted(src.rglob("*")) if src.is_dir() else [src]
     for f in files:
-        if f.is_file() and is_inside(f, root):
+        if not f.is_file():
+            continue
+        if is_inside(f, root):
             yield f, f.relative_to(root).as_posix()
+        elif refused is not None:
+            refused.append(f.relative_to(root).as_posix())
 
 
 # Folders that writers may write into, for the current command (set by the CLI and by

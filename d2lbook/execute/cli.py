@@ -14,6 +14,7 @@ the exit status (0 when every notebook ran or was cached, 1 on failures).
     data = data/*.csv, data/x.zip   # files whose content the results depend on
     gpus = chapter_gpus/*=2, chapter_x/y=0   # GPU need by section glob (-1: all)
     notebooks_per_gpu = 1           # how many notebooks may share one GPU
+    max_output = 2000000            # characters of output kept per code cell (rest elided)
 """
 
 from __future__ import annotations

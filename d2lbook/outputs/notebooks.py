@@ -261,9 +261,10 @@ def notebook_path(book: Book, tab: str, section: Section) -> Path:
     return book.config.output_dir / "notebooks" / tab / (section.path + ".ipynb")
 
 
-def _copy_resources(book: Book, dest: Path) -> None:
+def _copy_resources(book: Book, dest: Path, diags: Diagnostics | None = None) -> None:
+    refused: list[str] = []
     for res in book.config.resources:
-        for f, rel in book_files(book.root, res):  # links that leave the book: skipped
+        for f, rel in book_files(book.root, res, refused):  # links that leave the book
             out = check_write(dest / rel, dest)
             st = f.stat()
             if out.exists():
@@ -272,6 +273,10 @@ def _copy_resources(book: Book, dest: Path) -> None:
                     continue
             out.parent.mkdir(parents=True, exist_ok=True)
             shutil.copy2(f, out)
+    if diags is not None:
+        for rel in refused:
+            diags.warning(None, f"{rel} is a symbolic link that leaves the book; not copied",
+                          file="config.ini: [build] resources")
 
 
 def build_notebooks(book: Book, refs: Refs, tabs: list[str],
@@ -294,5 +299,5 @@ def build_notebooks(book: Book, refs: Refs, tabs: list[str],
             if not (path.exists() and path.read_text(encoding="utf-8") == text):
                 atomic_write(path, text)
             paths.append(path)
-        _copy_resources(book, book.config.output_dir / "notebooks" / tab)
+        _copy_resources(book, book.config.output_dir / "notebooks" / tab, diags)
     return paths

@@ -121,6 +121,10 @@ def test_resource_folder_with_a_link_out_is_not_copied(box: Sandbox):
     box.config("[build]\nresources = img")
     r = box.run_clean("build", "notebooks")
     assert r.rc == 0, r.text
+    assert "img/p.svg is a symbolic link that leaves the book" in r.text, r.text
+    r = box.run_clean("build", "html", "--no-search")
+    assert "img/p.svg is a symbolic link that leaves the book" in r.text, r.text
+    assert not (box.build / "html/img/p.svg").exists()
     nb_img = box.build / "notebooks/pytorch/img"
     assert (nb_img / "ok.svg").is_file()
     assert not (nb_img / "p.svg").exists()

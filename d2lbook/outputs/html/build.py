@@ -689,9 +689,13 @@ class Builder:
             katex_mod.KatexRenderer(Path(kdir)).copy_assets(static / "katex")
         for f in self.extra.values():
             katex_mod.copy_if_changed(f, static / f.name)
+        refused: list[str] = []
         for res in getattr(self.book.config, "resources", []) or []:
-            for f, rel in book_files(self.site.root, res):  # links out of the book: skipped
+            for f, rel in book_files(self.site.root, res, refused):  # links out: skipped
                 katex_mod.copy_if_changed(f, check_write(self.out / rel, self.out))
+        for rel in refused:
+            self.diags.warning(None, f"{rel} is a symbolic link that leaves the book; not "
+                                     "copied", file="config.ini: [build] resources")
 
 
 def run_pagefind(site_dir: Path, diags: Diagnostics) -> str:
