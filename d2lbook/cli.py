@@ -133,7 +133,7 @@ def main(argv: list[str] | None = None) -> int:
     diags = Diagnostics()
     try:
         from d2lbook.config import load_config
-        from d2lbook.safepath import UnsafePathError, check_out_option, writes_allowed
+        from d2lbook.util import UnsafePathError, check_out_option, writes_allowed
 
         cfg = load_config(book_root(args), diags)
         if args.command in ("clean", "serve"):
@@ -161,7 +161,7 @@ def main(argv: list[str] | None = None) -> int:
 def _command(args: argparse.Namespace, cfg, diags: Diagnostics) -> int:
     t0 = time.perf_counter()
     if args.command == "clean":
-        from d2lbook.safepath import remove_build_dir
+        from d2lbook.util import remove_build_dir
 
         existed = remove_build_dir(cfg.output_dir, cfg.root)
         print(f"removed {cfg.output_dir}" if existed else f"{cfg.output_dir}: nothing to remove",

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
 from d2lbook.errors import Diagnostics
-from d2lbook.safepath import book_path, is_inside
+from d2lbook.util import book_path, is_inside
 
 KNOWN: dict[str, set[str] | None] = {
     "project": {"name", "title", "author", "release", "copyright", "lang", "urls"},

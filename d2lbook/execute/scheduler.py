@@ -50,7 +50,7 @@ import nbformat
 from d2lbook.execute import cache as cachemod
 from d2lbook.execute import deps
 from d2lbook.execute.runner import RunResult, kernel_env, kill_active_kernels, run_notebook
-from d2lbook.safepath import check_write
+from d2lbook.util import check_write
 
 DEFAULT_CELL_TIMEOUT = 1200.0
 GPU_FRAMEWORK_TABS = {"jax", "tensorflow", "mxnet", "paddle"}  # use the GPU by default

@@ -19,7 +19,6 @@ import nbformat
 
 from d2lbook.errors import Diagnostics
 from d2lbook.refs import Refs, build_refs
-from d2lbook.safepath import book_files, check_write
 from d2lbook.source.model import (
     Bibliography,
     Block,
@@ -57,7 +56,7 @@ from d2lbook.source.model import (
     plain_text,
 )
 from d2lbook.source.tabs import view
-from d2lbook.util import atomic_write
+from d2lbook.util import atomic_write, book_files, check_write
 
 KERNEL = {"name": "python3", "display_name": "Python 3", "language": "python"}
 

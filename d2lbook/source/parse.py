@@ -19,7 +19,6 @@ from mdit_py_plugins.dollarmath import dollarmath_plugin
 
 from d2lbook.config import Config, load_config
 from d2lbook.errors import BuildError, Diagnostics
-from d2lbook.safepath import book_path
 from d2lbook.source.model import (
     Bibliography,
     Block,
@@ -59,6 +58,7 @@ from d2lbook.source.model import (
     plain_text,
     walk_blocks,
 )
+from d2lbook.util import book_path
 
 # markdown-it stops reading a file where blocks nest deeper than ``maxNesting`` levels (a
 # list and its item are two levels) and drops the rest without a word; CommonMark's

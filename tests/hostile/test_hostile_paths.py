@@ -9,7 +9,7 @@ import os
 import pytest
 from hostile import INDEX, Sandbox, assert_refused
 
-from d2lbook.safepath import UnsafePathError, check_write, writes_allowed
+from d2lbook.util import UnsafePathError, check_write, writes_allowed
 
 # ------------------------------------------------------------------ output_dir and clean
 

@@ -38,7 +38,6 @@ from d2lbook.outputs.html.render import (
     page_url,
     rel_prefix,
 )
-from d2lbook.safepath import book_files, book_path, check_write
 from d2lbook.source.model import (
     Bibliography,
     Book,
@@ -52,7 +51,7 @@ from d2lbook.source.model import (
     walk_blocks,
     walk_inlines,
 )
-from d2lbook.util import atomic_write
+from d2lbook.util import atomic_write, book_files, book_path, check_write
 
 HERE = Path(__file__).resolve().parent
 SIDEBAR_WINDOW = 25  # a long sidebar list shows this many entries each side of the open one

@@ -174,7 +174,7 @@ def copy_if_changed(src: Path, dst: Path) -> bool:
             return False
     except FileNotFoundError:
         pass
-    from d2lbook.safepath import check_write
+    from d2lbook.util import check_write
 
     check_write(dst)
     dst.parent.mkdir(parents=True, exist_ok=True)

@@ -20,7 +20,6 @@ from dataclasses import dataclass, field
 from d2lbook.outputs.html.cell_outputs import OutputImage, render_outputs
 from d2lbook.outputs.html.highlight import highlight
 from d2lbook.outputs.html.i18n import tab_name
-from d2lbook.safepath import book_path
 from d2lbook.source.model import (
     Bibliography,
     Block,
@@ -57,6 +56,7 @@ from d2lbook.source.model import (
     UnknownRole,
     plain_text,
 )
+from d2lbook.util import book_path
 
 esc = html.escape
 

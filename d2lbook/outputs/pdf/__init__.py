@@ -26,7 +26,6 @@ from pygments.util import ClassNotFound
 
 from d2lbook.errors import BuildError, Diagnostic, Diagnostics
 from d2lbook.refs import Refs
-from d2lbook.safepath import book_path
 from d2lbook.source.model import (
     Bibliography,
     Block,
@@ -65,7 +64,7 @@ from d2lbook.source.model import (
     plain_text,
 )
 from d2lbook.source.tabs import view
-from d2lbook.util import atomic_write
+from d2lbook.util import atomic_write, book_path
 
 _SPECIAL = {
     "\\": r"\textbackslash{}", "{": r"\{", "}": r"\}", "$": r"\$", "&": r"\&", "#": r"\#",
