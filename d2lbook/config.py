@@ -174,7 +174,12 @@ def load_config(root: Path, diags: Diagnostics) -> Config:
                 diags.warning(None, f"unknown key [{section}] {key} ignored", file=fname)
 
     g = cfg.get
-    cfg.name = g("project", "name", cfg.name) or cfg.name
+    name = (g("project", "name", cfg.name) or cfg.name).strip()
+    if re.fullmatch(r"\w[\w.-]*", name) and ".." not in name:
+        cfg.name = name
+    else:  # it names output files (<name>.pdf, <name>.tex)
+        err("project", "name", f"{name!r} is not a plain file name (letters, digits, '-', "
+                               "'_', '.'; no path)")
     cfg.title = g("project", "title", "") or ""
     cfg.author = g("project", "author", "") or ""
     cfg.release = g("project", "release", cfg.release) or cfg.release

@@ -27,7 +27,8 @@ TABS = ["pytorch", "pytorch, jax", "", "a b", "pytorch, pytorch", "jax"]
 LIB_FILES = ["lib/torch.py", "lib/torch.txt", "_build/x.py", "index.md", "../outside/x.py",
              "lib_link/torch.py"]
 COMMANDS = [("check",), ("build", "notebooks"), ("build", "lib"), ("clean",),
-            ("build", "html", "--no-search", "--no-outputs"), ("check", "--strict")]
+            ("build", "html", "--no-search", "--no-outputs"), ("check", "--strict"),
+            ("build", "colab")]
 
 
 def block(draw) -> str:

@@ -127,6 +127,8 @@ def test_bad_eval_numbers_fail_check(box: Sandbox, key, value):
 @pytest.mark.parametrize("section,key,value", [
     ("build", "tabs", "py torch"), ("build", "tabs", "a, a"), ("build", "tabs", ","),
     ("project", "lang", "中文"), ("build", "eval_notebook", "maybe"),
+    ("project", "name", "../../outside/evil"), ("project", "name", "/tmp/x"),
+    ("project", "name", ".."),
 ])
 def test_bad_config_values_name_their_key(box: Sandbox, section, key, value):
     box.config(f"[{section}]\n{key} = {value}")

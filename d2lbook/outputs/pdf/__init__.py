@@ -64,7 +64,7 @@ from d2lbook.source.model import (
     plain_text,
 )
 from d2lbook.source.tabs import view
-from d2lbook.util import atomic_write, book_path
+from d2lbook.util import atomic_write, book_path, check_write
 
 _SPECIAL = {
     "\\": r"\textbackslash{}", "{": r"\{", "}": r"\}", "$": r"\$", "&": r"\&", "#": r"\#",
@@ -560,7 +560,8 @@ def typeset(book: Book, tex: Path, linemap: list[tuple[int, Loc]], tab: str) -> 
             diags.append(Diagnostic("error", f"LaTeX: {msg}{where}\n{excerpt}\n"
                                              f"full log: {log_path}", loc))
         raise BuildError(diags)
-    dest = book.config.output_dir / "pdf" / pdf_name(book, tab)
+    dest = check_write(book.config.output_dir / "pdf" / pdf_name(book, tab),
+                       book.config.output_dir)
     tmp = dest.with_suffix(".tmp")
     shutil.copyfile(pdf, tmp)
     tmp.replace(dest)
