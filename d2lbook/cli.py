@@ -87,8 +87,12 @@ def book_root(args: argparse.Namespace) -> Path:
     """The folder of ``--book``; a BuildError naming what is missing unless it holds a
     ``config.ini`` (every command reads it; without it every setting would silently
     fall back to a default)."""
-    root = Path(args.book).resolve()
-    if not root.is_dir():
+    try:
+        root = Path(args.book).resolve()
+        is_dir = root.is_dir()
+    except (ValueError, OSError) as e:  # a NUL byte, a name too long, a loop of links
+        raise BuildError([_diag(f"--book {args.book!r}: {e}")]) from None
+    if not is_dir:
         raise BuildError([_diag(f"--book {args.book}: no such folder")])
     if not (root / "config.ini").is_file():
         raise BuildError([_diag(f"{root / 'config.ini'}: not found; every book folder needs "

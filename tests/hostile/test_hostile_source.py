@@ -104,6 +104,17 @@ def test_missing_book_folder(box: Sandbox):
     assert_refused(r, "no such folder")
 
 
+@pytest.mark.parametrize("value", ["a\x00b", "x" * 5000, "{secret}"])
+def test_bad_book_option(box: Sandbox, value):
+    value = value.replace("{secret}", str(box.outside / "secret.txt"))
+    assert_refused(box.run_clean("check", "--book", value), "--book")
+
+
+def test_out_option_naming_a_file(box: Sandbox):
+    r = box.run_clean("build", "html", "--no-search", "--out", str(box.outside / "secret.txt"))
+    assert_refused(r, "--out", "not a folder")
+
+
 def test_config_not_utf8(box: Sandbox):
     (box.book / "config.ini").write_bytes(b"[project]\nname = \xff\n")
     assert_refused(box.run_clean("check"), "config.ini", "UTF-8")
