@@ -164,7 +164,11 @@ def env_fingerprint(python: str, cache_dir: Path | None = None) -> dict:
                 and old.get("format") == FORMAT
                 and old.get("exe") == exe
                 and old.get("exe_mtime") == exe_mtime
-                and old.get("dir_mtimes") == _stat_mtimes(sorted(old.get("dir_mtimes", {})))
+                and isinstance(old.get("dir_mtimes"), dict)
+                and old["dir_mtimes"] == _stat_mtimes(sorted(old["dir_mtimes"]))
+                and isinstance(old.get("fingerprint"), dict)
+                and isinstance(old["fingerprint"].get("hash"), str)
+                and isinstance(old["fingerprint"].get("python"), str)
             ):
                 _env_memo[exe] = old["fingerprint"]
                 return old["fingerprint"]
@@ -445,7 +449,10 @@ class Cache:
     # run times of the last runs, used to start the longest notebooks first
     def timings(self) -> dict[str, float]:
         t = read_json(self.root / "timings.json")
-        return t if isinstance(t, dict) else {}
+        if not isinstance(t, dict):
+            return {}
+        return {k: float(v) for k, v in t.items()
+                if isinstance(v, int | float) and not isinstance(v, bool) and v == v}
 
     def record_timing(self, name: str, seconds: float) -> None:
         with self._timing_lock:

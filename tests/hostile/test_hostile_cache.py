@@ -160,3 +160,47 @@ def test_eval_with_corrupt_entry_and_output_cap(box: Sandbox):
     assert "Traceback" not in r.text
     r = box.run("build", "eval", "--no-lib", "-j", "1", "--cache-dir", str(cache_dir))
     assert r.rc == 0 and "warning: corrupt" not in r.text and "1 cached" in r.text, r.text
+
+
+@pytest.mark.parametrize("text", ['[1, 2]', '{"version": "x"}', "{", "\x00\x01",
+                                  '{"pages": [1], "version": "@V"}',
+                                  '{"pages": {"a": 1}, "version": "@V"}',
+                                  '{"images": {"a": [1]}, "version": "@V"}',
+                                  '{"cites": {"a": 5}, "version": "@V"}'])
+def test_damaged_html_state_means_a_full_build(box: Sandbox, text):
+    from d2lbook.outputs.html.build import STATE_VERSION
+
+    assert box.run("build", "html", "--no-search").rc == 0
+    state = box.build / "html" / ".d2lbook-html.json"
+    assert state.is_file()
+    state.write_text(text.replace("@V", str(STATE_VERSION)))
+    (box.build / "html" / "index.html").unlink()
+    r = box.run_clean("build", "html", "--no-search")
+    assert r.rc == 0 and "Traceback" not in r.text, r.text
+    assert (box.build / "html" / "index.html").is_file()
+
+
+@pytest.mark.parametrize("content", ['{"pytorch/a": "slow", "pytorch/b": 2, "c": true}',
+                                     '["x"]', "not json"])
+def test_damaged_timings(tmp_path, content):
+    cache = cachemod.Cache(tmp_path)
+    (tmp_path / "timings.json").write_text(content)
+    t = cache.timings()
+    assert all(isinstance(v, float) for v in t.values())
+    cache.record_timing("pytorch/a", 1.5)
+    assert cache.timings()["pytorch/a"] == 1.5
+
+
+@pytest.mark.parametrize("fingerprint", ['"abc"', '{"python": 3}', "null"])
+def test_damaged_environment_record_is_measured_again(tmp_path, fingerprint):
+    import sys
+
+    cachemod._env_memo.clear()
+    fp = cachemod.env_fingerprint(sys.executable, tmp_path)
+    record = next((tmp_path / "envs").glob("*.json"))
+    data = json.loads(record.read_text())
+    data["fingerprint"] = json.loads(fingerprint)
+    record.write_text(json.dumps(data))
+    cachemod._env_memo.clear()
+    again = cachemod.env_fingerprint(sys.executable, tmp_path)
+    assert again["hash"] == fp["hash"]

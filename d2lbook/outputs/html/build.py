@@ -197,8 +197,9 @@ class Builder:
     def _load_state(self) -> dict:
         try:
             data = json.loads(self.state_path.read_text(encoding="utf-8"))
-            if data.get("version") == STATE_VERSION:
-                return data
+            if isinstance(data, dict) and data.get("version") == STATE_VERSION \
+                    and _state_ok(data):
+                return data  # a state of another shape (a damaged file) means: build all
         except (OSError, ValueError):
             pass
         return {"version": STATE_VERSION, "pages": {}, "assets": ""}
@@ -695,6 +696,19 @@ class Builder:
         for rel in refused:
             self.diags.warning(None, f"{rel} is a symbolic link that leaves the book; not "
                                      "copied", file="config.ini: [build] resources")
+
+
+def _state_ok(data: dict) -> bool:
+    """Whether a build state read back has the shape :meth:`Builder.build` writes."""
+    def strs(v) -> bool:
+        return isinstance(v, list) and all(isinstance(x, str) for x in v)
+
+    pages, images, cites = data.get("pages", {}), data.get("images", {}), data.get("cites", {})
+    return (isinstance(pages, dict) and all(isinstance(v, str) for v in pages.values())
+            and isinstance(images, dict) and all(strs(v) for v in images.values())
+            and isinstance(cites, dict)
+            and all(isinstance(v, list) and len(v) == 2 and strs(v[1]) for v in cites.values())
+            and isinstance(data.get("assets", ""), str | None))
 
 
 def run_pagefind(site_dir: Path, diags: Diagnostics) -> str:
