@@ -420,6 +420,7 @@ class Builder:
         t1 = time.perf_counter()
         self.out.mkdir(parents=True, exist_ok=True)
         self.sidebars: dict = {}
+        self._sibling_index: dict[int, tuple[list[str], dict[str, int]]] = {}
         self._order = book.ordered()
         self._position = {x.path: k for k, x in enumerate(self._order)}
         new_state = {"version": STATE_VERSION, "pages": {}, "images": {},
@@ -550,6 +551,14 @@ class Builder:
             p.result.body = MATH_RE.sub(lambda m, o=out: o[int(m.group(1))], p.result.body)
 
     # ------------------------------------------------------------- pages
+    def _index(self, paths: list[str]) -> dict[str, int]:
+        """Positions in a list of sibling sections (kept per list: pages share them)."""
+        memo = self._sibling_index
+        key = id(paths)
+        if key not in memo or memo[key][0] is not paths:
+            memo[key] = (paths, {p: i for i, p in enumerate(paths)})
+        return memo[key][1]
+
     def sidebar(self, prefix: str, current: str | None) -> str:
         """The table of contents: every chapter, and the sections of the chapters on the
         way to ``current`` (the others open on their own pages), which keeps pages small."""
@@ -573,7 +582,8 @@ class Builder:
                 out = []
                 before = after = 0
                 if len(paths) > 2 * SIDEBAR_WINDOW + 1:
-                    here = next((i for i, q in enumerate(paths) if q in open_set), 0)
+                    index = self._index(paths)
+                    here = next((index[q] for q in chain if q in index), 0)
                     lo = max(0, min(here - SIDEBAR_WINDOW, len(paths) - 2 * SIDEBAR_WINDOW - 1))
                     before, after = lo, len(paths) - lo - 2 * SIDEBAR_WINDOW - 1
                     paths = paths[lo:lo + 2 * SIDEBAR_WINDOW + 1]
