@@ -101,15 +101,13 @@ def book_root(args: argparse.Namespace) -> Path:
 
 
 def writable_folders(cfg, *extra: Path) -> list[Path]:
-    """Where a command may write: the build folder, each tab's library file, the user's
-    cache folder (parse cache) and ``extra`` (such as ``serve --out``)."""
-    import os
-
-    cache = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "d2lbook"
+    """Where a command may write: the build folder, each tab's library file and version
+    file, and ``extra`` (such as ``--out``). The user's caches are written apart
+    (``atomic_write(..., user_cache=True)`` and the evaluation cache's own writer)."""
     libs = [lib.lib_file for lib in cfg.libraries.values()]
     if cfg.version_file is not None:
         libs.append(cfg.version_file)
-    return [cfg.output_dir, cache, *libs, *extra]
+    return [cfg.output_dir, *libs, *extra]
 
 
 def parse_cache(root: Path):

@@ -19,11 +19,15 @@ from contextlib import contextmanager
 from pathlib import Path
 
 
-def atomic_write(path: Path | str, data: str | bytes) -> None:
+def atomic_write(path: Path | str, data: str | bytes, *, user_cache: bool = False) -> None:
     """Write ``data`` to ``path`` through a temporary file in the same folder and a rename,
     so that a crash never leaves a half-written file. The file gets the usual permissions
-    (0o666 less the umask), so that a web server can read a written page."""
-    path = check_write(Path(path))
+    (0o666 less the umask), so that a web server can read a written page.
+
+    ``path`` must pass :func:`check_write`, unless ``user_cache``: a file of the user's
+    own cache folder (``$XDG_CACHE_HOME/d2lbook``, ``$D2LBOOK_HTML_CACHE``), whose name
+    the toolchain makes and no book can choose."""
+    path = Path(path) if user_cache else check_write(Path(path))
     flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL
     tmp = path.with_name(f".{path.name}.{os.getpid()}.{secrets.token_hex(4)}.tmp")
     try:

@@ -775,7 +775,8 @@ class ParseCache:
         from d2lbook.util import atomic_write
 
         keep = {k: v for k, v in self.entries.items() if k in self.used}
-        atomic_write(self.path, pickle.dumps((PARSER_VERSION, keep), protocol=5))
+        atomic_write(self.path, pickle.dumps((PARSER_VERSION, keep), protocol=5),
+                     user_cache=True)
         self.dirty = False
 
 
