@@ -175,7 +175,7 @@ def load_config(root: Path, diags: Diagnostics) -> Config:
 
     g = cfg.get
     name = (g("project", "name", cfg.name) or cfg.name).strip()
-    if re.fullmatch(r"\w[\w.-]*", name) and ".." not in name:
+    if re.fullmatch(r"\w[\w .-]*", name) and ".." not in name:
         cfg.name = name
     else:  # it names output files (<name>.pdf, <name>.tex)
         err("project", "name", f"{name!r} is not a plain file name (letters, digits, '-', "
@@ -286,6 +286,9 @@ def _output_dir(root: Path, value: str, index: str, err) -> Path:
     if (root / index).with_suffix(".md").resolve().is_relative_to(path) or \
             (path / "config.ini").exists():
         err(f"{value!r} holds the book's sources; `d2lbook clean` would delete them")
+        return default
+    if path.exists() and not path.is_dir():
+        err(f"{value!r} is a file, not a folder")
         return default
     if path.is_dir() and any(path.glob("*.md")):
         err(f"{value!r} holds markdown sources; `d2lbook clean` would delete them")

@@ -151,6 +151,8 @@ def remove_build_dir(out_dir: Path | str, root: Path | str) -> bool:
                               "link; not deleted")
     if not out.exists():
         return False
+    if not out.is_dir():
+        raise UnsafePathError(f"config.ini: [build] output_dir: {out} is a file; not deleted")
     if (out / "config.ini").exists() or (out / "index.md").exists():
         raise UnsafePathError(f"config.ini: [build] output_dir: {out} holds a config.ini or "
                               "index.md (book sources, not build outputs); not deleted")

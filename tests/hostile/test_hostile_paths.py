@@ -14,7 +14,8 @@ from d2lbook.util import UnsafePathError, check_write, writes_allowed
 # ------------------------------------------------------------------ output_dir and clean
 
 
-@pytest.mark.parametrize("value", [".", "./", "chapter_one/..", "chapter_one"])
+@pytest.mark.parametrize("value", [".", "./", "chapter_one/..", "chapter_one", "config.ini",
+                                   "chapter_one/one.md"])
 def test_output_dir_holding_sources_is_refused_and_clean_deletes_nothing(box: Sandbox, value):
     box.config(f"[build]\noutput_dir = {value}")
     r = box.run_clean("check")
