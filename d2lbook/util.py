@@ -4,9 +4,10 @@ Every path the toolchain reads from a book (a toc entry, an image, a resource) m
 lie inside the book after symbolic links are followed, and every path it writes or
 deletes must lie inside the book's build folder (``[build] output_dir``), or another
 folder the command opened with :func:`writes_allowed` (the library files of
-``[library-TAB] lib_file``, the user's cache, an ``--out`` named on the command line).
+``[library-TAB] lib_file``, an ``--out`` named on the command line).
 :func:`check_write` decides for every writer (:func:`atomic_write` and the copy
 helpers call it) and ``d2lbook clean`` deletes only through :func:`remove_build_dir`.
+The user's own caches, whose file names no book chooses, are written apart.
 """
 
 from __future__ import annotations
