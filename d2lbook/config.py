@@ -227,6 +227,10 @@ def load_config(root: Path, diags: Diagnostics) -> Config:
         else:
             cfg.version_file = (root / vf).resolve()
     _check_eval(cfg, err)
+    for section in ("pdf", "html"):
+        bib = (g(section, "bibfile") or "").strip()
+        if bib and (book_path(root, bib) is None or (root / bib).is_dir()):
+            err(section, "bibfile", f"{bib!r} is not a file inside the book")
     for section in raw.sections():
         if not section.startswith("library-"):
             continue

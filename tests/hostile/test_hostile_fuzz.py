@@ -108,3 +108,47 @@ def test_fuzz_books_never_traceback_nor_touch_outside(case):
         changed = sorted(k for k in before.keys() | after.keys() if before.get(k) != after.get(k))
         assert not changed, (command, config, changed, result.text)
         assert (box.outside / "secret.txt").read_text() == "do not copy or delete\n"
+
+
+KEYS = [("project", "name"), ("project", "lang"), ("project", "release"),
+        ("build", "index"), ("build", "tabs"), ("build", "resources"), ("build", "output_dir"),
+        ("build", "eval_notebook"), ("library", "version_file"),
+        ("library-pytorch", "lib_file"), ("library-pytorch", "lib_name"),
+        ("library-pytorch", "simple_alias"), ("library-pytorch", "fluent_alias"),
+        ("library-pytorch", "args_alias"), ("library-pytorch", "reverse_alias"),
+        ("eval", "timeout"), ("eval", "gpus"), ("eval", "data"), ("eval", "max_output"),
+        ("eval", "notebooks_per_gpu"), ("colab", "github_repo"), ("colab", "libs"),
+        ("colab", "replace_svg_url"), ("html", "header_links"), ("pdf", "bibfile")]
+VALUE = st.one_of(
+    st.sampled_from(["", ".", "..", "/", "../x", "a -> b", "a ->", "f(x) -> g(x)", "nan",
+                     "-1", "1e999", "pytorch, jax", "x=1", "owner/repo", "a, b, c", "中文",
+                     "index", "_build", "True", "img/*.png", "\\", "a\\b"]),
+    st.text(st.characters(codec="utf-8", exclude_categories=("Cs", "Cc")), max_size=20))
+
+
+@settings(max_examples=int(os.environ.get("D2LBOOK_FUZZ_EXAMPLES", "40")), deadline=None,
+          suppress_health_check=list(HealthCheck))
+@given(st.dictionaries(st.sampled_from(KEYS), VALUE, max_size=8),
+       st.sampled_from([("check",), ("clean",), ("build", "notebooks"), ("build", "lib")]))
+def test_fuzz_config_values(values, command):
+    """Random values for the known config keys: a clean result or an error naming the
+    key, never a traceback; nothing outside the build folder changes."""
+    sections: dict[str, list[str]] = {}
+    for (section, key), value in values.items():
+        # configparser continuation lines: every line of the value indented
+        sections.setdefault(section, []).append(f"{key} = " + value.replace("\n", "\n  "))
+    text = "".join(f"[{s}]\n" + "\n".join(lines) + "\n" for s, lines in sections.items())
+    if "build" not in sections:
+        text += "[build]\ntabs = pytorch\n"
+    with tempfile.TemporaryDirectory() as tmp, pytest.MonkeyPatch.context() as mp:
+        box = Sandbox(Path(tmp), mp)
+        (box.book / "config.ini").write_text(text, encoding="utf-8")
+        build = load_config(box.book, Diagnostics()).output_dir
+        skip = (box.book / "lib", build)
+        before = box.snapshot(skip=skip)
+        result = box.run(*command)
+        after = box.snapshot(skip=skip)
+        assert result.rc in (0, 1, 2), result.text
+        assert "Traceback" not in result.text
+        changed = sorted(k for k in before.keys() | after.keys() if before.get(k) != after.get(k))
+        assert not changed, (command, text, changed, result.text)

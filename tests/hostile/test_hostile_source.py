@@ -149,3 +149,16 @@ def test_bad_config_values_name_their_key(box: Sandbox, section, key, value):
 def test_index_missing(box: Sandbox):
     box.config("[build]\nindex = nope")
     assert_refused(box.run_clean("check"), "nope.md")
+
+
+@pytest.mark.parametrize("value", [".", "chapter_one", "../outside/secret.txt", "/etc/passwd"])
+def test_bibfile_that_is_not_a_file_in_the_book(box: Sandbox, value):
+    box.config(f"[pdf]\nbibfile = {value}")
+    assert_refused(box.run_clean("check"), "[pdf] bibfile")
+
+
+@pytest.mark.parametrize("value", ["../../outside/secret.txt", "../chapter_one"])
+def test_bibliography_role_outside_the_book(box: Sandbox, value):
+    box.write({"chapter_one/one.md": SECTION + f"\n:bibliography:`{value}`\n"})
+    r = box.run_clean("check")
+    assert_refused(r, "bibliography file")
