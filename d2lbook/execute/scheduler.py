@@ -369,8 +369,8 @@ def graft(nb, entry: cachemod.Entry, job: Job | None = None):
     cells = code_cells(out)
     if len(cells) != len(entry.cells):
         raise ValueError("stored result does not match the notebook's code cells")
+    limit = job.max_output if job else cachemod.DEFAULT_MAX_OUTPUT
     for cell, stored in zip(cells, entry.cells):
-        limit = job.max_output if job else cachemod.DEFAULT_MAX_OUTPUT
         cell.outputs = [nbformat.from_dict(o) for o in cachemod.cap_outputs(stored["outputs"],
                                                                            limit)]
         cell.execution_count = stored.get("execution_count")

@@ -129,7 +129,8 @@ VALUE = st.one_of(
 @settings(max_examples=int(os.environ.get("D2LBOOK_FUZZ_EXAMPLES", "40")), deadline=None,
           suppress_health_check=list(HealthCheck))
 @given(st.dictionaries(st.sampled_from(KEYS), VALUE, max_size=8),
-       st.sampled_from([("check",), ("clean",), ("build", "notebooks"), ("build", "lib")]))
+       st.sampled_from([("check",), ("clean",), ("build", "notebooks"), ("build", "lib"),
+                        ("build", "html", "--no-search", "--no-outputs"), ("build", "colab")]))
 def test_fuzz_config_values(values, command):
     """Random values for the known config keys: a clean result or an error naming the
     key, never a traceback; nothing outside the build folder changes."""
