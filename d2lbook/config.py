@@ -189,7 +189,12 @@ def load_config(root: Path, diags: Diagnostics) -> Config:
         err("project", "lang", f"{lang!r} is not a language code such as 'zh' or 'en'")
     else:
         cfg.lang = lang.split("-")[0].split("_")[0]
-    cfg.index = (g("build", "index", "index") or "index").strip().removesuffix(".md")
+    index = (g("build", "index", "index") or "index").strip().removesuffix(".md")
+    if index and book_path(root, index + ".md") is not None:
+        cfg.index = index
+    else:
+        err("build", "index", f"{index!r} is not a file of the book (a path relative to it, "
+                              "such as 'index')")
     tabs_raw = g("build", "tabs")
     if tabs_raw is not None:
         tabs = _split_list(tabs_raw)
@@ -287,7 +292,7 @@ def _output_dir(root: Path, value: str, index: str, err) -> Path:
     if path == root or root not in path.parents:
         err(f"{value!r} resolves to {path}, not a folder inside the book {root}")
         return default
-    if (root / index).with_suffix(".md").resolve().is_relative_to(path) or \
+    if (root / (index + ".md")).resolve().is_relative_to(path) or \
             (path / "config.ini").exists():
         err(f"{value!r} holds the book's sources; `d2lbook clean` would delete them")
         return default

@@ -146,6 +146,12 @@ def test_bad_config_values_name_their_key(box: Sandbox, section, key, value):
     assert_refused(box.run_clean("check"), f"[{section}] {key}")
 
 
+@pytest.mark.parametrize("value", ["/", "../outside/page", "/etc/passwd", ".md"])
+def test_index_outside_the_book(box: Sandbox, value):
+    box.config(f"[build]\nindex = {value}")
+    assert_refused(box.run_clean("check"), "[build] index")
+
+
 def test_index_missing(box: Sandbox):
     box.config("[build]\nindex = nope")
     assert_refused(box.run_clean("check"), "nope.md")
