@@ -232,10 +232,11 @@ def load_config(root: Path, diags: Diagnostics) -> Config:
         else:
             cfg.version_file = (root / vf).resolve()
     _check_eval(cfg, err)
-    for section in ("pdf", "html"):
-        bib = (g(section, "bibfile") or "").strip()
-        if bib and (book_path(root, bib) is None or (root / bib).is_dir()):
-            err(section, "bibfile", f"{bib!r} is not a file inside the book")
+    for section, key in BOOK_FILES:
+        for item in _split_list(g(section, key) or ""):
+            if not re.match(r"^[a-z]+://", item) and (book_path(root, item) is None
+                                                     or (root / item).is_dir()):
+                err(section, key, f"{item!r} is not a file inside the book")
     for section in raw.sections():
         if not section.startswith("library-"):
             continue
@@ -314,6 +315,9 @@ def _resource_ok(root: Path, value: str, err) -> bool:
     return True
 
 
+# settings naming book files that the outputs read or copy
+BOOK_FILES = [("pdf", "bibfile"), ("html", "bibfile"), ("html", "favicon"), ("html", "html_logo"),
+              ("html", "include_css"), ("html", "include_js"), ("pdf", "latex_logo")]
 EVAL_NUMBERS = {"timeout": (0, False), "notebook_timeout": (0, False),
                 "notebooks_per_gpu": (1, True), "max_output": (1, True)}
 

@@ -245,3 +245,20 @@ def test_check_write_unit(tmp_path):
         os.symlink(outside, inside / "link")
         with pytest.raises(UnsafePathError):
             check_write(inside / "link" / "y.html")
+
+
+@pytest.mark.parametrize("key", ["favicon", "html_logo", "include_css", "include_js"])
+@pytest.mark.parametrize("value", ["../outside/secret.txt", "/etc/hostname", "img"])
+def test_html_static_files_outside_the_book(box: Sandbox, key, value):
+    (box.book / "img").mkdir()
+    box.config(f"[html]\n{key} = {value}")
+    r = box.run_clean("build", "html", "--no-search")
+    assert_refused(r, f"[html] {key}", "not a file inside the book")
+    leaked = [p for p in box.build.rglob("*") if p.is_file() and b"do not copy" in p.read_bytes()]
+    assert leaked == []
+
+
+def test_html_static_file_link_leaving_the_book(box: Sandbox):
+    (box.book / "logo.svg").symlink_to(box.outside / "secret.txt")
+    box.config("[html]\nhtml_logo = logo.svg")
+    assert_refused(box.run_clean("check"), "[html] html_logo")

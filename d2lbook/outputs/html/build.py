@@ -235,8 +235,8 @@ class Builder:
         for key in ("favicon", "html_logo"):
             v = (cfg.get("html", key, "") or "").strip()
             if v and not v.startswith("http"):
-                p = self.site.root / v
-                if p.is_file():
+                p = book_path(self.site.root, v)  # never a file outside the book
+                if p is not None and p.is_file():
                     out[key] = p
                 else:
                     self.diags.warning(None, f"[html] {key}: {v} does not exist",
@@ -244,8 +244,8 @@ class Builder:
         for key in ("include_css", "include_js"):
             v = cfg.get("html", key, "") or ""
             for i, item in enumerate(x.strip() for x in re.split(r"[,\n]", v) if x.strip()):
-                p = self.site.root / item
-                if p.is_file():
+                p = book_path(self.site.root, item)
+                if p is not None and p.is_file():
                     out[f"{key}{i}"] = p
                 else:
                     self.diags.warning(None, f"[html] {key}: {item} does not exist",
