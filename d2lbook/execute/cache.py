@@ -17,7 +17,16 @@ that can change what the notebook prints:
   (:func:`env_fingerprint`, computed once per interpreter and remembered while
   the interpreter and its site-packages folders keep their modification times);
 * the data files declared in ``config.ini`` (``[eval] data = globs``, relative
-  to the book), by content, hashed once per run (:class:`FileHashes`);
+  to the book), by content, and, for notebooks that use the library, every file
+  in the folders the library looks data up in (``$D2L_DATA_DIR``, ``../data``
+  from the notebook, the Debian Fashion-MNIST folder), by content
+  (:func:`d2lbook.execute.scheduler.library_data`); declared and small files are
+  hashed once every run, large ones again when their size or mtime changes
+  (:class:`FileHashes`);
+* the device the kernel sees (:func:`device_signature`): the GPU models and
+  ``CUDA_VISIBLE_DEVICES`` for a notebook that gets GPUs, else the CPU model
+  and the math threads;
+* the ``D2L_*`` environment variables the kernel inherits (:func:`d2l_settings`);
 * the mode: ``quick`` (``D2L_QUICK=1``) or ``full``;
 * the tab name and :data:`FORMAT`.
 
@@ -26,6 +35,7 @@ Layout of the cache folder (default ``$XDG_CACHE_HOME/d2lbook/eval``, else
 
     results/<k[:2]>/<key>.json   one entry per executed notebook (see Entry)
     envs/<sha of interpreter path>.json   environment fingerprints
+    files.json                   content hashes of large data files by (size, mtime)
     timings.json                 last run time per "tab/section", for scheduling
 
 Every file is written to a temporary file in the same folder and renamed into
@@ -197,34 +207,58 @@ def env_fingerprint(python: str, cache_dir: Path | None = None) -> dict:
 
 # --------------------------------------------------------------------- file hashes
 
+SMALL_FILE = 1 << 20  # bytes; smaller data files are hashed by content once every run
+
 
 class FileHashes:
-    """Content hashes of the declared data files, computed once per run.
+    """Content hashes of data files.
 
-    Every file is read and hashed the first time a run asks for it, whatever its size
-    and modification time say (a file rewritten with the same size within the same
-    mtime tick, or with its mtime restored, would otherwise be served from a stale
-    result); later requests in the same run reuse the hash while (size, mtime) agree.
-    Measured cost: 3.3 MB of data files in 4 ms, Fashion-MNIST (31 MB) in 40-55 ms
-    (SHA-256 at ~600-900 MB/s), against minutes of execution for the notebooks.
+    A file declared in ``[eval] data`` (``declared=True``) or of at most
+    :data:`SMALL_FILE` bytes is read and hashed the first time a run (one
+    ``FileHashes``) asks for it, whatever its size and modification time say: a file
+    rewritten with the same size within one mtime tick, or with its mtime put back,
+    would otherwise be taken for the old one. Other files (the large data sets in the
+    folders the library looks data up in) are remembered in ``files.json`` by (path,
+    size, mtime) and hashed again when either changes.
+
+    Measured (SHA-256, warm page cache, this machine): the offline data folder
+    (``../shared/data``, 11 files, 3.3 MB) in 4 ms; Fashion-MNIST (4 files, 31 MB) in
+    40-55 ms; a ``stat`` of the same files in 0.02 ms.
     """
 
-    def __init__(self, cache_dir: Path | None = None):
-        self.known: dict[str, tuple[list[int], str]] = {}  # path -> ((size, mtime), sha)
+    def __init__(self, cache_dir: Path):
+        self.path = Path(cache_dir) / "files.json"
+        known = read_json(self.path)
+        self.known: dict = known if isinstance(known, dict) else {}
+        self.fresh: dict[str, tuple[list[int], str]] = {}  # hashed in this run
+        self.dirty = False
         self.lock = threading.Lock()
 
-    def hash(self, path: Path) -> str:
+    def hash(self, path: Path, declared: bool = False) -> str:
         p = str(Path(path).resolve())
         st = os.stat(p)
         stamp = [st.st_size, st.st_mtime_ns]
         with self.lock:
-            rec = self.known.get(p)
+            rec = self.fresh.get(p)
             if rec and rec[0] == stamp:
                 return rec[1]
+            if not declared and st.st_size > SMALL_FILE:
+                rec = self.known.get(p)
+                if (isinstance(rec, list) and len(rec) == 2 and rec[0] == stamp
+                        and isinstance(rec[1], str)):
+                    return rec[1]
         digest = sha256_file(Path(p))
         with self.lock:
-            self.known[p] = (stamp, digest)
+            self.fresh[p] = (stamp, digest)
+            self.known[p] = [stamp, digest]
+            self.dirty = True
         return digest
+
+    def save(self) -> None:
+        with self.lock:
+            if self.dirty:
+                atomic_write(self.path, json.dumps(self.known))
+                self.dirty = False
 
 
 # --------------------------------------------------------------------------- keys
@@ -241,6 +275,63 @@ def code_signature(nb) -> list:
     return sig
 
 
+def cpu_signature() -> str:
+    """The CPU a kernel computes on: model, architecture and math threads (the user's
+    ``OMP_NUM_THREADS``/``MKL_NUM_THREADS``, else the cores this process may use)."""
+    import platform
+
+    model = ""
+    try:
+        with open("/proc/cpuinfo", encoding="utf-8", errors="replace") as f:
+            for line in f:
+                if line.startswith(("model name", "Model", "cpu model")):
+                    model = line.split(":", 1)[1].strip()
+                    break
+    except OSError:
+        pass
+    model = model or platform.processor() or "unknown"
+    threads = (os.environ.get("OMP_NUM_THREADS") or os.environ.get("MKL_NUM_THREADS")
+               or str(len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity")
+                      else os.cpu_count()))
+    return f"cpu:{model}:{platform.machine()}:threads={threads}"
+
+
+def gpu_models() -> list[str]:
+    """The models of the GPUs visible here (``nvidia-smi -L``, limited by
+    ``CUDA_VISIBLE_DEVICES``), in order; empty without GPUs."""
+    import shutil
+
+    if not shutil.which("nvidia-smi"):
+        return []
+    try:
+        out = subprocess.run(["nvidia-smi", "-L"], capture_output=True, text=True,
+                             timeout=30).stdout
+    except (OSError, subprocess.SubprocessError):
+        return []
+    names = [ln.split(":", 1)[1].split("(UUID")[0].strip()
+             for ln in out.splitlines() if ln.startswith("GPU ") and ":" in ln]
+    visible = os.environ.get("CUDA_VISIBLE_DEVICES")
+    if visible is not None:
+        ids = [int(v) for v in visible.split(",") if v.strip().isdigit()]
+        names = [names[i] for i in ids if i < len(names)]
+    return names
+
+
+def device_signature(gets_gpu: bool, gpus: list[str]) -> str:
+    """The device a notebook's kernel computes on: the GPUs (models and
+    ``CUDA_VISIBLE_DEVICES``) when it gets any, else the CPU (:func:`cpu_signature`)."""
+    if gets_gpu and gpus:
+        visible = os.environ.get("CUDA_VISIBLE_DEVICES", "")
+        return f"gpu:{','.join(gpus)}:CUDA_VISIBLE_DEVICES={visible}"
+    return cpu_signature()
+
+
+def d2l_settings(env: dict[str, str] | None = None) -> dict[str, str]:
+    """The ``D2L_*`` variables a kernel inherits (``D2L_QUICK`` is the mode, set per run)."""
+    env = os.environ if env is None else env
+    return {k: v for k, v in sorted(env.items()) if k.startswith("D2L_") and k != "D2L_QUICK"}
+
+
 def notebook_key(
     nb,
     *,
@@ -249,11 +340,14 @@ def notebook_key(
     env_hash: str,
     library: dict[str, str],
     data: dict[str, str],
+    device: str,
+    settings: dict[str, str],
 ) -> str:
     """The cache key of one notebook (see the module docstring for the recipe).
 
     ``library`` and ``data`` map file names to content hashes
-    (:func:`d2lbook.execute.deps.library_dependency` makes ``library``).
+    (:func:`d2lbook.execute.deps.library_dependency` makes ``library``); ``device`` is
+    :func:`device_signature`, ``settings`` :func:`d2l_settings`.
     """
     doc = {
         "format": FORMAT,
@@ -262,6 +356,8 @@ def notebook_key(
         "env": env_hash,
         "library": library,
         "data": data,
+        "device": device,
+        "settings": settings,
         "code": code_signature(nb),
     }
     return sha256_bytes(json.dumps(doc, sort_keys=True, ensure_ascii=False).encode())
