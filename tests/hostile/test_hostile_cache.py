@@ -204,3 +204,26 @@ def test_damaged_environment_record_is_measured_again(tmp_path, fingerprint):
     cachemod._env_memo.clear()
     again = cachemod.env_fingerprint(sys.executable, tmp_path)
     assert again["hash"] == fp["hash"]
+
+
+def test_large_declared_data_file_is_hashed_again_every_run(tmp_path):
+    f = tmp_path / "big.bin"
+    f.write_bytes(b"a" * (cachemod.SMALL_FILE + 10))
+    st = f.stat()
+    first = cachemod.FileHashes(tmp_path)
+    h1 = first.hash(f, declared=True)
+    first.save()
+    f.write_bytes(b"b" * (cachemod.SMALL_FILE + 10))
+    os.utime(f, ns=(st.st_atime_ns, st.st_mtime_ns))
+    assert cachemod.FileHashes(tmp_path).hash(f, declared=True) != h1
+
+
+def test_damaged_file_hash_record_is_ignored(tmp_path):
+    f = tmp_path / "big.bin"
+    f.write_bytes(b"c" * (cachemod.SMALL_FILE + 1))
+    st = f.stat()
+    (tmp_path / "files.json").write_text(json.dumps(
+        {str(f.resolve()): [[st.st_size, st.st_mtime_ns], 5]}))
+    assert cachemod.FileHashes(tmp_path).hash(f) == cachemod.sha256_file(f)
+    (tmp_path / "files.json").write_text("[1]")
+    assert cachemod.FileHashes(tmp_path).hash(f) == cachemod.sha256_file(f)
