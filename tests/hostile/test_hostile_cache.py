@@ -227,3 +227,11 @@ def test_damaged_file_hash_record_is_ignored(tmp_path):
     assert cachemod.FileHashes(tmp_path).hash(f) == cachemod.sha256_file(f)
     (tmp_path / "files.json").write_text("[1]")
     assert cachemod.FileHashes(tmp_path).hash(f) == cachemod.sha256_file(f)
+
+
+def test_entry_schema_covers_every_entry_field():
+    """The read-path validation knows every field an Entry stores (a new field must be
+    added to the schema, or every stored entry would count as corrupt)."""
+    import dataclasses
+
+    assert set(cachemod._ENTRY_TYPES) == {f.name for f in dataclasses.fields(cachemod.Entry)}
