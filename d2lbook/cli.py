@@ -186,9 +186,12 @@ def _command(args: argparse.Namespace, cfg, diags: Diagnostics) -> int:
     diags.raise_if_errors()
     if args.command == "check":
         # every validation a build runs: the library's #@save cells too
+        from d2lbook.commands import current_results
+        from d2lbook.commands.numbers import check_numbers
         from d2lbook.outputs.library import build_library
 
         build_library(book, diags)
+        check_numbers(book, diags, current_results(book, [book.config.default_tab]))
         diags.report()
         diags.raise_if_errors()
         n = len(diags.warnings)
