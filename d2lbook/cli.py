@@ -101,13 +101,14 @@ def book_root(args: argparse.Namespace) -> Path:
 
 
 def writable_folders(cfg, *extra: Path) -> list[Path]:
-    """Where a command may write: the build folder, each tab's library file and version
-    file, and ``extra`` (such as ``--out``). The user's caches are written apart
+    """Where a command may write: the build folder, the results store (``[eval] store``),
+    each tab's library file and version file, and ``extra`` (such as ``--out``). The user's caches are written apart
     (``atomic_write(..., user_cache=True)`` and the evaluation cache's own writer)."""
     libs = [lib.lib_file for lib in cfg.libraries.values()]
     if cfg.version_file is not None:
         libs.append(cfg.version_file)
-    return [cfg.output_dir, *libs, *extra]
+    store = (cfg.get("eval", "store") or "_results").strip() or "_results"
+    return [cfg.output_dir, cfg.root / store, *libs, *extra]
 
 
 def parse_cache(root: Path):

@@ -282,8 +282,9 @@ def load_config(root: Path, diags: Diagnostics) -> Config:
 
 
 def _output_dir(root: Path, value: str, index: str, err) -> Path:
-    """``[build] output_dir``: a folder strictly inside the book that holds no source
-    (``d2lbook clean`` deletes it). Problems go to ``err``; the default is kept then."""
+    """``[build] output_dir`` (``d2lbook clean`` deletes it), ``[eval] store`` (its images
+    are pruned): a folder strictly inside the book that holds no source. Problems go to
+    ``err``; the default ``_build`` is returned then."""
     default = root / "_build"
     path = Path(os.path.realpath(root / value))
     if Path(value).is_absolute() or ".." in PurePosixPath(value.replace("\\", "/")).parts:
@@ -336,6 +337,9 @@ def _check_eval(cfg: Config, err) -> None:
         if not math.isfinite(number) or number < low or (integer and number != int(number)):
             kind = "a whole number" if integer else "a number"
             err("eval", key, f"{value!r} must be {kind} of at least {low}")
+    store = cfg.get("eval", "store")
+    if store is not None and store.strip():  # d2lbook.store writes and prunes it
+        _output_dir(cfg.root, store.strip(), cfg.index, lambda m: err("eval", "store", m))
     for item in _split_list(cfg.get("eval", "gpus") or ""):
         n = item.rpartition("=")[2].strip()
         if "=" not in item or not re.fullmatch(r"-?\d+", n) or int(n) < -1:

@@ -262,3 +262,14 @@ def test_html_static_file_link_leaving_the_book(box: Sandbox):
     (box.book / "logo.svg").symlink_to(box.outside / "secret.txt")
     box.config("[html]\nhtml_logo = logo.svg")
     assert_refused(box.run_clean("check"), "[html] html_logo")
+
+
+@pytest.mark.parametrize("value", [".", "img/..", "../outside", "/tmp", "chapter_one"])
+def test_results_store_that_could_prune_the_book(box: Sandbox, value):
+    """[eval] store names the folder whose unreferenced images `build eval --store`
+    deletes: never the book itself, a source folder, or a folder outside."""
+    box.write({"img/a.svg": "<svg xmlns='http://www.w3.org/2000/svg'/>"})
+    box.config(f"[eval]\nstore = {value}")
+    assert_refused(box.run_clean("check"), "[eval] store")
+    assert_refused(box.run_clean("build", "eval", "--store", "--no-lib"), "[eval] store")
+    assert (box.book / "img/a.svg").is_file()
