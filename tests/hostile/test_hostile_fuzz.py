@@ -119,7 +119,8 @@ KEYS = [("project", "name"), ("project", "lang"), ("project", "release"),
         ("eval", "timeout"), ("eval", "gpus"), ("eval", "data"), ("eval", "max_output"),
         ("eval", "notebooks_per_gpu"), ("colab", "github_repo"), ("colab", "libs"),
         ("colab", "replace_svg_url"), ("html", "header_links"), ("pdf", "bibfile"),
-        ("html", "favicon"), ("html", "include_css"), ("html", "html_logo")]
+        ("html", "favicon"), ("html", "include_css"), ("html", "html_logo"), ("eval", "store"),
+        ("eval", "store_pending")]
 VALUE = st.one_of(
     st.sampled_from(["", ".", "..", "/", "../x", "a -> b", "a ->", "f(x) -> g(x)", "nan",
                      "-1", "1e999", "pytorch, jax", "x=1", "owner/repo", "a, b, c", "中文",
