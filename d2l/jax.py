@@ -708,6 +708,17 @@ class Classifier(d2l.Module):
         return hits.mean() if averaged else hits
 
 
+def corr2d(X, K):
+    """2D cross-correlation: slide the kernel K over the input X.
+
+    Defined in :numref:`sec_conv_layer`
+    """
+    h, w = K.shape
+    oh, ow = X.shape[0] - h + 1, X.shape[1] - w + 1
+    # One term per kernel entry: K[a, b] times the input shifted by (a, b)
+    return sum(K[a, b] * X[a:a + oh, b:b + ow] for a in range(h) for b in range(w))
+
+
 # Aliases from config.ini
 ones_like = jnp.ones_like
 ones = jnp.ones
