@@ -212,3 +212,68 @@ def test_quick_mode_caps(monkeypatch):
     assert trainer.num_epochs == 2
     assert trainer.num_train_batches == 10 and trainer.num_val_batches == 3
     assert trainer.train_batch_idx == 20 and trainer.val_batch_idx == 6
+
+
+# ------------------------------------------------------------------ chapters 4 and 7
+
+def test_classifier_accuracy_and_default_optimizer():
+    from flax.training import train_state
+    assert issubclass(d2l.Classifier, d2l.Module)
+    assert params(d2l.Classifier.accuracy) == ['self', 'params', 'X', 'Y', 'state', 'averaged']
+    Y_hat = jnp.array([[0.1, 0.8, 0.1], [0.6, 0.3, 0.1], [0.5, 0.2, 0.3]])
+    Y = jnp.array([1, 0, 2])
+    state = train_state.TrainState.create(apply_fn=lambda variables, X: X, params={},
+                                          tx=optax.sgd(0.1))
+    model = d2l.Classifier()
+    np.testing.assert_allclose(model.accuracy({}, (Y_hat,), Y, state), 2 / 3, rtol=1e-6)
+    assert model.accuracy({}, (Y_hat,), Y, state, averaged=False).tolist() == [1, 1, 0]
+
+    class WithLr(d2l.Module):
+        lr: float = 0.1
+    tx = WithLr().configure_optimizers()
+    p = {'w': jnp.ones(2)}
+    updates, _ = tx.update({'w': jnp.ones(2)}, tx.init(p), p)
+    np.testing.assert_allclose(updates['w'], [-0.1, -0.1])
+
+
+def test_classifier_trains_with_aux_loss(monkeypatch):
+    """A classifier whose loss returns (value, aux) trains through the jit-compiled step."""
+    from flax import linen as nn
+    monkeypatch.setattr(d2l, 'QUICK', False)
+
+    class Data(d2l.DataModule):
+        def __init__(self):
+            super().__init__()
+            self.batch_size = 50
+            X = jax.random.normal(jax.random.PRNGKey(0), (400, 2))
+            self.X, self.y = X, (X[:, 0] + X[:, 1] > 0).astype(jnp.int32)
+
+        def get_dataloader(self, train):
+            i = slice(0, 300) if train else slice(300, None)
+            return self.get_tensorloader((self.X, self.y), train, i)
+
+    class Logistic(d2l.Classifier):
+        lr: float = 0.5
+
+        def setup(self):
+            self.net = nn.Dense(2)
+
+        def loss(self, params, X, Y, state):
+            Y_hat = state.apply_fn({'params': params}, *X)
+            value = optax.softmax_cross_entropy_with_integer_labels(Y_hat, Y).mean()
+            return value, {}
+
+    trainer = d2l.Trainer(max_epochs=5)
+    model = Logistic()
+    trainer.fit(model, Data(), key=jax.random.PRNGKey(1))
+    acc = model.board.data['val_acc'][1]
+    assert len(acc) == 5 and acc[-1] > 0.9
+
+
+def test_corr2d():
+    X = jnp.arange(12.0).reshape(3, 4)
+    K = jnp.array([[1.0, 2.0], [0.0, -1.0]])
+    Y = d2l.corr2d(X, K)
+    expected = jax.lax.conv_general_dilated(X[None, None], K[None, None], (1, 1), 'VALID')
+    np.testing.assert_allclose(Y, expected[0, 0])
+    assert Y.shape == (2, 3)
