@@ -985,6 +985,51 @@ class Classifier(d2l.Module):
         hits = (predicted == Y.reshape(-1)).astype(jnp.float32)  # 1.0 where right
         return hits.mean() if averaged else hits
 
+    @partial(jax.jit, static_argnums=(0, 5))
+    def loss(self, params, X, Y, state, averaged=True):
+        """Defined in :numref:`sec_softmax_concise`"""
+        Y_hat = state.apply_fn({'params': params}, *X)
+        Y_hat = Y_hat.reshape((-1, Y_hat.shape[-1]))
+        Y = Y.reshape((-1,))
+        fn = optax.softmax_cross_entropy_with_integer_labels
+        # The empty dictionary is the auxiliary data (used by batch normalization)
+        return (fn(Y_hat, Y).mean(), {}) if averaged else (fn(Y_hat, Y), {})
+
+
+class Accumulator:
+    """n running totals that grow together, e.g. (correct, seen).
+
+    Defined in :numref:`sec_softmax_scratch`
+    """
+    def __init__(self, n):
+        self.data = [0.0 for _ in range(n)]
+
+    def add(self, *args):
+        """Add the i-th argument (a number or a one-element tensor) to total i."""
+        for i, value in enumerate(args[:len(self.data)]):
+            self.data[i] += float(value)
+
+    def reset(self):
+        """Set every total back to zero."""
+        self.data = [0.0 for _ in self.data]
+
+    def __getitem__(self, idx):
+        return self.data[idx]
+
+
+class SoftmaxRegression(d2l.Classifier):
+    """The softmax regression model.
+
+    Defined in :numref:`sec_softmax_concise`
+    """
+    num_outputs: int
+    lr: float
+
+    @nn.compact
+    def __call__(self, X):
+        X = X.reshape((X.shape[0], -1))  # Flatten
+        return nn.Dense(self.num_outputs)(X)
+
 
 def corr2d(X, K):
     """2D cross-correlation: slide the kernel K over the input X.
