@@ -1042,6 +1042,102 @@ def corr2d(X, K):
     return sum(K[a, b] * X[a:a + oh, b:b + ow] for a in range(h) for b in range(w))
 
 
+d2l.DATA_HUB['time_machine'] = (d2l.DATA_URL + 'timemachine.txt',
+                                '090b5e7e70c295757f55df93cb0a180b9691891a')
+
+
+class TimeMachine(d2l.DataModule):
+    """The Time Machine by H. G. Wells, as a character-level data set.
+
+    Defined in :numref:`sec_text-sequence`
+    """
+    def _download(self):
+        fname = d2l.download('time_machine', self.root)
+        with open(fname, encoding='utf-8') as f:
+            return f.read()
+
+    def _preprocess(self, text):
+        """Keep letters only, separated by single spaces, in lower case.
+
+        Defined in :numref:`sec_text-sequence`
+        """
+        return re.sub('[^A-Za-z]+', ' ', text).lower()
+
+    def _tokenize(self, text):
+        """Split the text into a list of characters.
+
+        Defined in :numref:`sec_text-sequence`
+        """
+        return list(text)
+
+    def build(self, raw_text, vocab=None):
+        """Return the corpus as a list of token indices, and the vocabulary.
+
+        Defined in :numref:`sec_text-sequence`
+        """
+        tokens = self._tokenize(self._preprocess(raw_text))
+        if vocab is None:
+            vocab = Vocab(tokens)
+        corpus = vocab[tokens]
+        return corpus, vocab
+
+    def __init__(self, batch_size, num_steps, num_train=10000, num_val=5000):
+        """Defined in :numref:`sec_language-model`"""
+        super(d2l.TimeMachine, self).__init__()
+        self.save_hyperparameters()
+        corpus, self.vocab = self.build(self._download())
+        corpus = jnp.array(corpus, dtype=jnp.int32)
+        n = len(corpus) - num_steps  # Number of windows of num_steps + 1 tokens
+        windows = jnp.stack([corpus[j:j + n] for j in range(num_steps + 1)], axis=1)
+        self.X, self.Y = windows[:, :-1], windows[:, 1:]
+
+    def get_dataloader(self, train):
+        """Defined in :numref:`sec_language-model`"""
+        idx = slice(0, self.num_train) if train else slice(
+            self.num_train, self.num_train + self.num_val)
+        return self.get_tensorloader([self.X, self.Y], train, idx)
+
+
+class Vocab:
+    """A two-way mapping between tokens and integer indices.
+
+    Defined in :numref:`sec_text-sequence`
+    """
+    def __init__(self, tokens=(), min_freq=0, reserved_tokens=()):
+        # A list of sentences (lists of tokens) is flattened first
+        if tokens and isinstance(tokens[0], (list, tuple)):
+            tokens = [token for line in tokens for token in line]
+        counter = collections.Counter(tokens)
+        # Most frequent first; ties are broken alphabetically for a stable order
+        self.token_freqs = sorted(counter.items(), key=lambda kv: (-kv[1], kv[0]))
+        specials = ['<unk>'] + [t for t in reserved_tokens if t != '<unk>']
+        self.idx_to_token = specials + [
+            token for token, freq in self.token_freqs
+            if freq >= min_freq and token not in specials]
+        self.token_to_idx = {token: idx for idx, token in enumerate(self.idx_to_token)}
+
+    def __len__(self):
+        return len(self.idx_to_token)
+
+    def __getitem__(self, tokens):
+        """Index of one token, or a list of indices for a list of tokens."""
+        if isinstance(tokens, (list, tuple)):
+            return [self.__getitem__(token) for token in tokens]
+        return self.token_to_idx.get(tokens, self.unk)
+
+    def to_tokens(self, indices):
+        """Token of one index, or a list of tokens for a sequence of indices."""
+        if hasattr(indices, 'tolist'):  # NumPy arrays and framework tensors
+            indices = indices.tolist()
+        if isinstance(indices, (list, tuple)):
+            return [self.idx_to_token[int(index)] for index in indices]
+        return self.idx_to_token[int(indices)]
+
+    @property
+    def unk(self):  # Index of the unknown token
+        return 0
+
+
 # Aliases from config.ini
 ones_like = jnp.ones_like
 ones = jnp.ones
