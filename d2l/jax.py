@@ -987,8 +987,8 @@ class Classifier(d2l.Module):
 
     @partial(jax.jit, static_argnums=(0, 5))
     def loss(self, params, X, Y, state, averaged=True):
-        """Defined in :numref:`sec_softmax_concise`"""
-        Y_hat = state.apply_fn({'params': params}, *X)
+        """Defined in :numref:`sec_dropout`"""
+        Y_hat = state.apply_fn({'params': params}, *X, rngs={'dropout': state.dropout_rng})
         Y_hat = Y_hat.reshape((-1, Y_hat.shape[-1]))
         Y = Y.reshape((-1,))
         fn = optax.softmax_cross_entropy_with_integer_labels
