@@ -277,3 +277,39 @@ def test_corr2d():
     expected = jax.lax.conv_general_dilated(X[None, None], K[None, None], (1, 1), 'VALID')
     np.testing.assert_allclose(Y, expected[0, 0])
     assert Y.shape == (2, 3)
+
+
+def test_dropout_key_reaches_the_compiled_step(monkeypatch):
+    """Dropout acts in the jit-compiled training step and not in validation."""
+    from flax import linen as nn
+    monkeypatch.setattr(d2l, 'QUICK', True)
+
+    class DropAll(d2l.Classifier):
+        lr: float = 0.1
+        training: bool = True
+
+        @nn.compact
+        def __call__(self, X):
+            H = X.reshape((X.shape[0], -1))
+            H = nn.Dropout(1.0, deterministic=not self.training)(H)  # zeros in training
+            return nn.Dense(10)(H)
+
+    data = d2l.FashionMNIST(batch_size=64)
+    model = DropAll()
+    trainer = d2l.Trainer(max_epochs=1)
+    trainer.fit(model, data, key=jax.random.PRNGKey(0))
+    X, y = next(iter(data.val_dataloader()))
+    state = trainer.state
+    # training mode: every input is dropped, so the output is the bias alone
+    out_train = model.clone(training=True).apply({'params': state.params}, X,
+                                                 rngs={'dropout': state.dropout_rng})
+    np.testing.assert_allclose(out_train, jnp.broadcast_to(state.params['Dense_0']['bias'],
+                                                           out_train.shape), rtol=1e-6)
+    assert not model.training  # validation ran in evaluation mode
+    out_eval = model.apply({'params': state.params}, X)
+    assert float(jnp.abs(out_eval - out_train).max()) > 0
+    # the kernel got no gradient in training (its inputs were all zero)
+    init = model.clone(training=True).init({'params': jax.random.split(jax.random.PRNGKey(0))[0],
+                                            'dropout': jax.random.PRNGKey(1)}, X)
+    np.testing.assert_allclose(state.params['Dense_0']['kernel'],
+                               init['params']['Dense_0']['kernel'])
