@@ -995,6 +995,33 @@ class Classifier(d2l.Module):
         # The empty dictionary is the auxiliary data (used by batch normalization)
         return (fn(Y_hat, Y).mean(), {}) if averaged else (fn(Y_hat, Y), {})
 
+    def layer_summary(self, X_shape, key=None):
+        """Print the output shape of every top-level layer for an input of shape X_shape.
+
+        Defined in :numref:`sec_lenet`
+        """
+        X = jnp.zeros(X_shape)
+        params = self.init(d2l.get_key() if key is None else key, X)
+        bound_model = self.clone().bind(params)
+        for layer in bound_model.net.layers:
+            X = layer(X)
+            name = getattr(layer, '__name__', layer.__class__.__name__)
+            print(f'{name:>20} output shape:\t{tuple(X.shape)}')
+
+    def evaluate_accuracy(self, data, state=None):
+        """Accuracy on the validation set of `data` (its first 3 batches in quick mode).
+
+        Defined in :numref:`sec_lenet`
+        """
+        state = self.trainer.state if state is None else state
+        correct, total = jnp.zeros(()), 0
+        for i, (X, y) in enumerate(data.val_dataloader()):
+            if d2l.QUICK and i == 3:
+                break
+            correct += self.accuracy(state.params, [X], y, state, averaged=False).sum()
+            total += y.size
+        return float(correct) / total
+
 
 class Accumulator:
     """n running totals that grow together, e.g. (correct, seen).
@@ -1040,6 +1067,31 @@ def corr2d(X, K):
     oh, ow = X.shape[0] - h + 1, X.shape[1] - w + 1
     # One term per kernel entry: K[a, b] times the input shifted by (a, b)
     return sum(K[a, b] * X[a:a + oh, b:b + ow] for a in range(h) for b in range(w))
+
+
+from types import FunctionType
+
+
+class LeNet(d2l.Classifier):
+    """The LeNet-5 model (LeCun et al., 1998) with sigmoid activations.
+
+    Defined in :numref:`sec_lenet`
+    """
+    lr: float = 0.1
+    num_classes: int = 10
+    kernel_init: FunctionType = nn.initializers.xavier_uniform
+
+    def setup(self):
+        pool = lambda X: nn.avg_pool(X, window_shape=(2, 2), strides=(2, 2))
+        self.net = nn.Sequential([
+            nn.Conv(6, kernel_size=(5, 5), padding='SAME', kernel_init=self.kernel_init()),
+            nn.sigmoid, pool,
+            nn.Conv(16, kernel_size=(5, 5), padding='VALID', kernel_init=self.kernel_init()),
+            nn.sigmoid, pool,
+            lambda X: X.reshape((X.shape[0], -1)),  # Flatten
+            nn.Dense(120, kernel_init=self.kernel_init()), nn.sigmoid,
+            nn.Dense(84, kernel_init=self.kernel_init()), nn.sigmoid,
+            nn.Dense(self.num_classes, kernel_init=self.kernel_init())])
 
 
 # Aliases from config.ini
