@@ -313,3 +313,28 @@ def test_dropout_key_reaches_the_compiled_step(monkeypatch):
                                             'dropout': jax.random.PRNGKey(1)}, X)
     np.testing.assert_allclose(state.params['Dense_0']['kernel'],
                                init['params']['Dense_0']['kernel'])
+
+
+def test_lenet_shapes_and_softmax_regression_learns(monkeypatch, capsys):
+    monkeypatch.setattr(d2l, 'QUICK', True)
+    model = d2l.LeNet()
+    model.layer_summary((1, 28, 28, 1), key=jax.random.PRNGKey(0))
+    shapes = [line.split('\t')[-1] for line in capsys.readouterr().out.splitlines()]
+    assert shapes[0] == '(1, 28, 28, 6)' and shapes[3] == '(1, 10, 10, 16)'
+    assert shapes[-1] == '(1, 10)' and len(shapes) == 12
+    params = model.init(jax.random.PRNGKey(0), jnp.zeros((1, 28, 28, 1)))['params']
+    assert sum(p.size for p in jax.tree_util.tree_leaves(params)) == 61706
+
+    data = d2l.FashionMNIST(batch_size=256)
+    X, y = next(iter(data.train_dataloader()))
+    assert X.shape == (256, 28, 28, 1) and X.dtype == jnp.float32 and y.dtype == jnp.int32
+    assert 0 <= float(X.min()) and float(X.max()) <= 1
+    model = d2l.SoftmaxRegression(num_outputs=10, lr=0.1)
+    trainer = d2l.Trainer(max_epochs=2)
+    trainer.fit(model, data, key=jax.random.PRNGKey(0))
+    assert model.evaluate_accuracy(data) > 0.5  # chance is 0.1
+    assert params_of(d2l.Classifier.loss) == ['self', 'params', 'X', 'Y', 'state', 'averaged']
+
+
+def params_of(f):
+    return list(inspect.signature(f).parameters)
