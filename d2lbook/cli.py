@@ -79,6 +79,8 @@ def load(args: argparse.Namespace, diags: Diagnostics, with_refs: bool = True):
     if not (root / "config.ini").exists() and not (root / "index.md").exists():
         raise BuildError([_diag(f"{root} has no config.ini or index.md: not a book folder")])
     book = load_book(root, diags, raise_errors=False, cache=parse_cache(root))
+    # [build] warning_is_error = True (d2lbook 1.0.3's key) is --strict
+    args.strict = diags.strict = args.strict or book.config.warning_is_error
     refs = build_refs(book, diags) if with_refs else None
     return book, refs
 
@@ -160,6 +162,7 @@ def build_lib(args: argparse.Namespace, book, diags: Diagnostics) -> int:
     from d2lbook.outputs.library import build_library, check_library, write_library
 
     files = build_library(book, diags)
+    diags.report()
     diags.raise_if_errors()
     if args.check:
         diffs = check_library(files, book.root)

@@ -152,7 +152,7 @@ class Writer:
         if isinstance(n, Ref):
             t = self.refs.target(n.label)
             if t is None:
-                return esc(n.label)
+                return "??"  # unresolved, as Sphinx shows it
             lab = _label(n.label)
             if n.kind == "eqref":
                 return f"\\eqref{{{lab}}}"
@@ -432,11 +432,14 @@ class Writer:
         if zh:
             fonts.append(f"\\setCJKmainfont{{{cjk}}}[BoldFont=Noto Sans CJK SC]")
             fonts.append("\\setCJKsansfont{Noto Sans CJK SC}\n\\setCJKmonofont{Noto Sans Mono CJK SC}")
+        # a font named in config.ini but not installed falls back to the default (d2l-en
+        # names Source Serif Pro, which few machines have)
         if main_font:
-            fonts.append(f"\\setmainfont{{{main_font}}}")
+            fonts.append(f"\\IfFontExistsTF{{{main_font}}}{{\\setmainfont{{{main_font}}}}}{{}}")
         if sans_font:
-            fonts.append(f"\\setsansfont{{{sans_font}}}")
-        fonts.append(f"\\setmonofont{{{mono_font}}}[Scale=0.9]")
+            fonts.append(f"\\IfFontExistsTF{{{sans_font}}}{{\\setsansfont{{{sans_font}}}}}{{}}")
+        fonts.append(f"\\IfFontExistsTF{{{mono_font}}}{{\\setmonofont{{{mono_font}}}[Scale=0.9]}}"
+                     "{\\setmonofont{DejaVu Sans Mono}[Scale=0.9]}")
         title = esc(cfg.title or cfg.name)
         author = esc(cfg.author)
         return "\n".join([
