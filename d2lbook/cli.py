@@ -5,6 +5,8 @@
     d2lbook build notebooks [--tab T|all]    one .ipynb per section per tab
     d2lbook build eval|html|pdf|colab ...    (see each target's --help)
     d2lbook serve                            live preview
+    d2lbook build T1 T2 ..., outputcheck, tabcheck, linkcheck, slides, merge, ...,
+    d2lbook activate TAB FILES, d2lbook clear   as in d2lbook 1.0.3 (see d2lbook.targets)
 
 Every command reads the book in the current folder (or ``--book DIR``).
 Errors print as ``file:line: error: message``; nothing is written when the
@@ -106,6 +108,11 @@ def _diag(msg: str):
 
 
 def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
+    from d2lbook import targets  # d2lbook 1.0.3's command line: `build T1 T2`, activate, ...
+
+    if targets.handles(argv):
+        return targets.main(argv)
     args = make_parser(argv).parse_args(argv)
     diags = Diagnostics()
     t0 = time.perf_counter()

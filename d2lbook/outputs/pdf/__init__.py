@@ -281,7 +281,7 @@ class Writer:
             except ValueError:
                 pass
         cap = self.inline(b.caption, section)
-        capcmd = f"\\caption{{{cap}}}" if b.label else f"\\caption*{{{cap}}}"
+        capcmd = f"\\caption{_short(b.caption)}{{{cap}}}" if b.label else f"\\caption*{{{cap}}}"
         lab = f"\\label{{{_label(b.label)}}}" if b.label else ""
         self.emit(f"\\begin{{figure}}[htbp]\n\\centering\n"
                   f"\\includegraphics[width={width}]{{{f}}}\n{capcmd}{lab}\n\\end{{figure}}\n",
@@ -295,7 +295,7 @@ class Writer:
             rows.append(" & ".join(self.inline(c, section) for c in cells[:len(b.align)])
                         + " \\\\")
         cap = self.inline(b.caption, section)
-        capcmd = (f"\\caption{{{cap}}}" if b.label else
+        capcmd = (f"\\caption{_short(b.caption)}{{{cap}}}" if b.label else
                   (f"\\caption*{{{cap}}}" if cap else ""))
         lab = f"\\label{{{_label(b.label)}}}" if b.label else ""
         body = "\n".join(rows)
@@ -485,6 +485,16 @@ def _svg_to_pdf(src: Path, out: Path) -> bool:
 def pdf_name(book: Book, tab: str) -> str:
     name = book.config.name
     return f"{name}.pdf" if tab == book.config.default_tab else f"{name}-{tab}.pdf"
+
+
+def _short(caption: list) -> str:
+    """``[plain text]``: the list-of-figures entry of a caption, without the links and
+    citations that break LaTeX's moving arguments (d2l-en cites inside captions)."""
+    from d2lbook.source.model import plain_text
+
+    text = re.sub(r"\s+", " ", plain_text(caption)).strip()
+    text = re.sub(r"[\\{}\[\]%#&$^_~]", "", text)
+    return f"[{text}]" if text else ""
 
 
 def write_tex(book: Book, refs: Refs, tab: str, diags: Diagnostics,
