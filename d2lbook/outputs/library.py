@@ -23,7 +23,7 @@ from pathlib import Path
 from d2lbook.config import LibConfig
 from d2lbook.errors import Diagnostics
 from d2lbook.source.model import Book, CodeCell, Loc, Section
-from d2lbook.source.tabs import code_cells
+from d2lbook.source.tabs import code_cells, names_tab
 from d2lbook.util import atomic_write
 
 SAVE_RE = re.compile(r"#\s*@save\b")
@@ -141,7 +141,10 @@ class LibraryBuilder:
         self.imports: set[str] = set()
 
     def build(self) -> str:
+        cfg = self.book.config
         for section in self.book.ordered():
+            if self.tab != cfg.default_tab and not names_tab(section, self.tab, cfg.tabs):
+                continue  # as in d2lbook 1.0.3: the section has no notebook for this tab
             for cell in code_cells(section, self.tab):
                 for line0, code in extract_saved(cell.source):
                     self.add(code, line0, cell, section)

@@ -356,7 +356,8 @@ class SectionParser:
         cell = CodeCell(source, lang, self.loc(line0), executable=True, tabs=tab_t,
                         index=-1 if is_setup else self.code_index, hide_code=hide_code,
                         hide_output=hide_output, expect_error=expect_error,
-                        is_setup=is_setup, required_libs=required, lines=tuple(kept_lines))
+                        is_setup=is_setup, required_libs=required, lines=tuple(kept_lines),
+                        tab_mark=tuple(tabs or ()))
         if not is_setup:
             self.code_index += 1
         return cell
@@ -742,7 +743,7 @@ def read_source(path: Path, file: str, diags: Diagnostics) -> str | None:
         return None
 
 
-PARSER_VERSION = "3"
+PARSER_VERSION = "4"
 
 
 class ParseCache:
