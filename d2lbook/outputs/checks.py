@@ -81,7 +81,7 @@ def outputcheck(book, diags: Diagnostics) -> int:
         rel = path.relative_to(book.root).as_posix()
         text = path.read_text(encoding="utf-8", errors="replace")
         for line0, info, _ in fences(text):
-            if info.startswith("{") and ".output" in info.split():
+            if info.startswith("{") and re.search(r"\.output\b", info):
                 diags.error(Loc(rel, line0 + 1), "stored execution output; the sources "
                                                  "must hold code only (outputcheck)")
                 n += 1
