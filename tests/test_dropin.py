@@ -235,3 +235,25 @@ def test_search_index_updates_in_the_background_after_a_small_edit(book, capsys)
     assert (site / "pagefind").stat().st_ino != before, "the index was not replaced"
     assert (site / "pagefind" / "pagefind.js").is_file()
     assert not (site / ".pagefind-new").exists()
+
+
+def test_slides_one_deck_per_marked_section_and_tab_linked_from_the_page(book, capsys):
+    if not (Path(__file__).parents[1] / "node_modules" / "reveal.js").is_dir():
+        pytest.skip("reveal.js is not installed (npm ci)")
+    assert main(["build", "html", "slides", "linkcheck", "--no-search",
+                 "--book", str(book)]) == 0
+    err = capsys.readouterr().err
+    assert "slides: 3 decks" in err and "0 broken internal link(s)" in err
+    slides = book / "_build" / "slides"
+    decks = sorted(p.relative_to(slides).as_posix() for p in slides.rglob("*.html")
+                   if "_reveal" not in p.parts)
+    assert decks == [f"{t}/chapter_a/equations.html" for t in ("mxnet", "paddle", "pytorch")]
+    deck = (slides / "pytorch/chapter_a/equations.html").read_text()
+    assert "<h1>Equations</h1>" in deck and "The square of a number" in deck
+    assert 'class="katex-display"' in deck  # (**$$...$$**) kept, rendered at build time
+    assert "derivative" not in deck  # unmarked prose stays out
+    page = (book / "_build/html/chapter_a/equations.html").read_text()
+    assert 'href="../slides/pytorch/chapter_a/equations.html"' in page
+    assert (book / "_build/html/slides/_reveal/reveal.js").is_file()
+    code = book / "_build/slides/pytorch/chapter_a/code.html"
+    assert not code.exists()  # no marks, no deck

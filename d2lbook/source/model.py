@@ -223,6 +223,7 @@ class MathBlock:
     tex: str
     loc: Loc
     label: str | None = None
+    slide: str | None = None  # "new" for [**$$..$$**], "continue" for (**$$..$$**)
 
 
 @dataclass

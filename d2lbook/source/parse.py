@@ -405,14 +405,17 @@ class SectionParser:
         cur_line = line0
         line = line0
         for n in inl:
-            if isinstance(n, Slide) and len(_strip_breaks(n.children)) == 1 \
+            slide = None
+            if isinstance(n, Slide) and not n.only_slides \
+                    and len(_strip_breaks(n.children)) == 1 \
                     and isinstance(_strip_breaks(n.children)[0], _DisplayMath):
                 # (**$$...$$**): an equation marked for the slides is still an equation
+                slide = "new" if n.new_slide else "continue"
                 n = _strip_breaks(n.children)[0]
             if isinstance(n, _DisplayMath):
                 if _strip_breaks(cur):
                     out.append(Paragraph(_strip_breaks(cur), self.loc(cur_line)))
-                out.append(MathBlock(n.tex, self.loc(n.line)))
+                out.append(MathBlock(n.tex, self.loc(n.line), slide=slide))
                 cur = []
                 cur_line = n.line
                 continue
@@ -743,7 +746,7 @@ def read_source(path: Path, file: str, diags: Diagnostics) -> str | None:
         return None
 
 
-PARSER_VERSION = "4"
+PARSER_VERSION = "5"
 
 
 class ParseCache:

@@ -327,6 +327,19 @@ class Builder:
         downloads, colabs, copies = [], [], []
         repos = self._colab
         for tab in self.site.tabs:
+            deck = self.notebooks_dir.parent / "slides" / tab / (sec.path + ".html")
+            if deck.is_file():  # `build slides` (d2lbook.outputs.slides) made one
+                rel = f"slides/{tab}/{sec.path}.html"
+                copies.append((deck, self.out / rel))
+                downloads.append({"tab": tab, "name": tab_name(tab), "slides": True,
+                                  "url": rel_prefix(sec.path) + rel,
+                                  "title": self.site.strings["slides_title"].format(
+                                      tab=tab_name(tab))})
+                assets = self.notebooks_dir.parent / "slides" / "_reveal"
+                if not getattr(self, "_slide_assets", False) and assets.is_dir():
+                    self._slide_assets = True
+                    copies += [(f, self.out / "slides" / "_reveal" / f.relative_to(assets))
+                               for f in assets.rglob("*") if f.is_file()]
             src = self.notebooks_dir / tab / (sec.path + ".ipynb")
             if not src.is_file():
                 continue
