@@ -80,6 +80,15 @@ def _targets(args: list[str]) -> list[str]:
     return out
 
 
+def _has_module(target: str) -> bool:
+    import importlib.util
+
+    try:
+        return importlib.util.find_spec(MODULES[target]) is not None
+    except ModuleNotFoundError:
+        return False
+
+
 def _adders(target: str) -> Callable[[argparse.ArgumentParser], None]:
     def add(p: argparse.ArgumentParser) -> None:
         if target == "lib":
@@ -115,7 +124,9 @@ def parse(argv: list[str]) -> tuple[list[str], dict[str, argparse.Namespace]]:
         combined.parse_args(opts)  # prints the usage and exits
     wanted: list[str] = []
     for w in words:
-        wanted.extend(ALL if w == "all" else [w])
+        # `all`: pkg only where this d2lbook has it (issue 19 adds it)
+        wanted.extend([t for t in ALL if t != "pkg" or _has_module("pkg")] if w == "all"
+                      else [w])
     targets = [t for t in ORDER if t in wanted] + [t for t in INSTEAD if t in wanted]
     _common(combined)
     for t in targets:
