@@ -146,8 +146,7 @@ def main(argv: list[str] | None = None) -> int:
         diags.raise_if_errors()
         book._refs = refs  # type: ignore[attr-defined]  # for outputs that need them
         if args.command == "check":
-            n = len(diags.warnings)
-            print(f"{len(book.sections)} sections, no errors, {n} warning(s) "
+            print(f"{len(book.sections)} sections, no errors, {diags.summary()} "
                   f"({time.perf_counter() - t0:.2f} s)", file=sys.stderr)
             return 0
         if args.target == "lib":
