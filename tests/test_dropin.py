@@ -257,3 +257,11 @@ def test_slides_one_deck_per_marked_section_and_tab_linked_from_the_page(book, c
     assert (book / "_build/html/slides/_reveal/reveal.js").is_file()
     code = book / "_build/slides/pytorch/chapter_a/code.html"
     assert not code.exists()  # no marks, no deck
+
+
+def test_eval_runs_a_cell_whose_tab_magic_follows_a_blank_line(book, capsys, tmp_path):
+    # d2l-en: such a cell failed with an empty error message
+    assert main(["build", "eval", "--tab", "mxnet", "--only", "chapter_a/code", "-j", "1",
+                 "--cache-dir", str(tmp_path / "cache"), "--book", str(book)]) == 0
+    err = capsys.readouterr().err
+    assert re.search(r"\] ok\s+mxnet/chapter_a/code", err), err
