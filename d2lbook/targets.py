@@ -55,20 +55,30 @@ MODULES = {
     "slides": "d2lbook.outputs.slides",
 }
 KNOWN = set(ORDER) | {"all"} | set(INSTEAD)
+COMMANDS_INSTEAD = {
+    "deploy": INSTEAD["deploy"].replace("`build deploy`", "`d2lbook deploy`"),
+    "translate": "`d2lbook translate` machine-translated a book with a cloud service; it "
+                 "has no counterpart here",
+    "slides": "`d2lbook slides FILES` wrote RISE notebooks; use `d2lbook build slides "
+              "[--tab T]` for reveal.js decks of every section",
+}
 
 
 def handles(argv: list[str]) -> bool:
     """Whether ``argv`` is for this module: several targets, a target only 1.0.3 had,
     ``activate`` or ``clear``."""
-    if argv[:1] in (["activate"], ["clear"]):
+    if argv[:1] in (["activate"], ["clear"]) or argv[:1] and argv[0] in COMMANDS_INSTEAD:
         return True
     if argv[:1] != ["build"]:
         return False
     words = _targets(argv[1:])
     from d2lbook.cli import PLUGINS
 
-    return len(words) > 1 or (len(words) == 1 and words[0] not in PLUGINS
-                              and words[0] not in ("lib", "notebooks"))
+    # 1.0.3 takes --tab for every target (d2l's CI runs `build html --tab all`)
+    tab_elsewhere = "--tab" in argv and words[:1] not in (["notebooks"], ["eval"], ["pdf"],
+                                                         ["colab"])
+    return len(words) > 1 or tab_elsewhere or (
+        len(words) == 1 and words[0] not in PLUGINS and words[0] not in ("lib", "notebooks"))
 
 
 def _targets(args: list[str]) -> list[str]:
@@ -109,6 +119,8 @@ def _adders(target: str) -> Callable[[argparse.ArgumentParser], None]:
 def _common(p: argparse.ArgumentParser) -> None:
     p.add_argument("--book", default=".", help="the book's folder (default: current folder)")
     p.add_argument("--strict", action="store_true", help="treat warnings as errors")
+    p.add_argument("--tab", default=None,
+                   help="a tab or 'all' (targets without tabs, such as html, build every tab)")
 
 
 def parse(argv: list[str]) -> tuple[list[str], dict[str, argparse.Namespace]]:
@@ -151,6 +163,9 @@ def parse(argv: list[str]) -> tuple[list[str], dict[str, argparse.Namespace]]:
 def main(argv: list[str]) -> int:
     if argv[0] == "activate":
         return activate(argv[1:])
+    if argv[0] in COMMANDS_INSTEAD:
+        print(f"d2lbook: {COMMANDS_INSTEAD[argv[0]]}", file=sys.stderr)
+        return 2
     if argv[0] == "clear":
         from d2lbook.cli import main as cli_main
 

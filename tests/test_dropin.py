@@ -203,6 +203,13 @@ def test_rst_and_deploy_name_what_to_use_instead(book, capsys):
     assert "use `d2lbook build html`" in capsys.readouterr().err
     assert main(["build", "deploy", "--book", str(book)]) == 2
     assert "publish _build/html" in capsys.readouterr().err
+    assert main(["deploy", "html", "pdf", "--s3", "s3://x/"]) == 2
+    assert "`d2lbook deploy` uploaded" in capsys.readouterr().err
+
+
+def test_build_html_takes_tab_all_as_in_d2l_ci(book, capsys):
+    assert main(["build", "html", "--tab", "all", "--no-search", "--book", str(book)]) == 0
+    assert (book / "_build" / "html" / "chapter_a" / "code.html").is_file()
 
 
 def test_clear_removes_the_output_folder(book, capsys):
