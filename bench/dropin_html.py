@@ -121,6 +121,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--ref", default="/work/refvenv", help="venv with d2lbook 1.0.3")
     ap.add_argument("--rounds", type=int, default=2)
     ap.add_argument("--edits", type=int, default=3)
+    ap.add_argument("--suffix", default="", help="appended to the rows' names")
     args = ap.parse_args(argv)
     src, ref_bin = Path(args.src), Path(args.ref) / "bin"
     if not (ref_bin / "d2lbook").exists() or not shutil.which("pandoc"):
@@ -172,6 +173,7 @@ def main(argv: list[str] | None = None) -> int:
             print(f"edit {side} {i + 1}: {res}", file=sys.stderr)
             loads.append(load())
     for row in make_rows(full, edit, loads):
+        row["name"] += args.suffix
         write_row(row)
         print(json.dumps({k: row[k] for k in ("name", "speedup")}))
     return 0
