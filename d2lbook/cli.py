@@ -6,7 +6,7 @@
     d2lbook build eval|html|pdf|colab ...    (see each target's --help)
     d2lbook serve                            live preview
     d2lbook build T1 T2 ..., outputcheck, tabcheck, linkcheck, slides, merge, ...,
-    d2lbook activate TAB FILES, d2lbook clear   as in d2lbook 1.0.3 (see d2lbook.targets)
+    d2lbook activate TAB FILES, d2lbook clear   as in d2lbook 1.0.3 (d2lbook.commands.targets)
 
 Every command reads the book in the current folder (or ``--book DIR``).
 Errors print as ``file:line: error: message``; nothing is written when the
@@ -23,12 +23,12 @@ from pathlib import Path
 
 from d2lbook.errors import BuildError, Diagnostics
 
-# target name -> module providing add_arguments(parser) and run(args, book) -> int
+# target name -> module providing add_arguments(parser) and run(args, book, resolved) -> int
 PLUGINS = {
-    "eval": "d2lbook.execute.cli",
-    "html": "d2lbook.outputs.html.cli",
-    "pdf": "d2lbook.outputs.pdf.cli",
-    "colab": "d2lbook.outputs.colab",
+    "eval": "d2lbook.commands.eval",
+    "html": "d2lbook.commands.html",
+    "pdf": "d2lbook.commands.pdf",
+    "colab": "d2lbook.commands.colab",
 }
 SERVE = "d2lbook.serve"
 
@@ -73,7 +73,7 @@ def make_parser(argv: list[str] | None = None) -> argparse.ArgumentParser:
 
 def load(args: argparse.Namespace, diags: Diagnostics, with_refs: bool = True):
     """Read the book; with ``with_refs``, also number it and check every reference."""
-    from d2lbook.refs import build_refs
+    from d2lbook.resolve import resolve
     from d2lbook.source.parse import load_book
 
     diags.strict = args.strict
@@ -83,7 +83,7 @@ def load(args: argparse.Namespace, diags: Diagnostics, with_refs: bool = True):
     book = load_book(root, diags, raise_errors=False, cache=parse_cache(root))
     # [build] warning_is_error = True (d2lbook 1.0.3's key) is --strict
     args.strict = diags.strict = args.strict or book.config.warning_is_error
-    refs = build_refs(book, diags) if with_refs else None
+    refs = resolve(book, diags) if with_refs else None
     return book, refs
 
 
@@ -109,7 +109,7 @@ def _diag(msg: str):
 
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
-    from d2lbook import targets  # d2lbook 1.0.3's command line: `build T1 T2`, activate, ...
+    from d2lbook.commands import targets  # d2lbook 1.0.3's command line: `build T1 T2`, ...
 
     if targets.handles(argv):
         return targets.main(argv)
@@ -144,7 +144,6 @@ def main(argv: list[str] | None = None) -> int:
             diags.downgrade("missing-image")
         diags.report()
         diags.raise_if_errors()
-        book._refs = refs  # type: ignore[attr-defined]  # for outputs that need them
         if args.command == "check":
             print(f"{len(book.sections)} sections, no errors, {diags.summary()} "
                   f"({time.perf_counter() - t0:.2f} s)", file=sys.stderr)
@@ -153,7 +152,7 @@ def main(argv: list[str] | None = None) -> int:
             return build_lib(args, book, diags)
         if args.target == "notebooks":
             return build_notebooks(args, book, refs, diags)
-        return importlib.import_module(PLUGINS[args.target]).run(args, book)
+        return importlib.import_module(PLUGINS[args.target]).run(args, book, refs)
     except BuildError as e:
         diags.report()
         for d in e.diagnostics:
@@ -188,25 +187,14 @@ def build_lib(args: argparse.Namespace, book, diags: Diagnostics) -> int:
     return 0
 
 
-def select_tabs(book, tab: str | None) -> list[str] | None:
-    """The tabs a ``--tab`` option names: ``all``, one tab, or None for the default tab.
-    An unknown tab is reported (with the book's tabs) and gives None."""
-    tabs = book.config.tabs if tab == "all" else [tab or book.config.default_tab]
-    unknown = [t for t in tabs if t not in book.config.tabs]
-    if unknown:
-        print(f"d2lbook: unknown tab {unknown[0]!r} (tabs: {', '.join(book.config.tabs)})",
-              file=sys.stderr)
-        return None
-    return tabs
-
-
 def build_notebooks(args: argparse.Namespace, book, refs, diags: Diagnostics) -> int:
+    from d2lbook.commands import current_results, select_tabs
     from d2lbook.outputs.notebooks import build_notebooks as build
 
     tabs = select_tabs(book, args.tab)
     if tabs is None:
         return 2
-    results = build(book, refs, tabs, diags)
+    results = build(book, refs, tabs, diags, results=current_results(book, tabs))
     diags.raise_if_errors()
     print(f"{len(results)} notebooks in {book.config.output_dir / 'notebooks'}",
           file=sys.stderr)

@@ -129,7 +129,7 @@ def tabcheck(book, diags: Diagnostics) -> int:
     return n
 
 
-def run_outputcheck(args: argparse.Namespace, book, diags: Diagnostics) -> int:
+def run_outputcheck(args: argparse.Namespace, book, resolved, diags: Diagnostics) -> int:
     files = source_files(book)
     n = outputcheck(book, diags)
     diags.report()
@@ -137,7 +137,7 @@ def run_outputcheck(args: argparse.Namespace, book, diags: Diagnostics) -> int:
     return 1 if n else 0
 
 
-def run_tabcheck(args: argparse.Namespace, book, diags: Diagnostics) -> int:
+def run_tabcheck(args: argparse.Namespace, book, resolved, diags: Diagnostics) -> int:
     files = source_files(book)
     n = tabcheck(book, diags)
     diags.report()

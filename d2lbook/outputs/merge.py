@@ -79,8 +79,7 @@ def _write(path: Path, nb) -> None:
         atomic_write(path, text)
 
 
-def run_merge(args: argparse.Namespace, book: Book, diags: Diagnostics) -> int:
-    refs = getattr(book, "_refs", None)
+def run_merge(args: argparse.Namespace, book: Book, refs, diags: Diagnostics) -> int:
     out = Path(book.config.output_dir) / "merge"
     n = 0
     for section in book.ordered():
@@ -102,13 +101,8 @@ def sagemaker_kernels(book: Book) -> dict[str, str]:
     return out
 
 
-def run_sagemaker(args: argparse.Namespace, book: Book, diags: Diagnostics) -> int:
-    from d2lbook.cli import select_tabs
-
-    tabs = select_tabs(book, getattr(args, "tab", None) or "all")
-    if tabs is None:
-        return 2
-    refs = getattr(book, "_refs", None)
+def run_sagemaker(args: argparse.Namespace, book: Book, refs, tabs: list[str],
+                  diags: Diagnostics) -> int:
     kernels = sagemaker_kernels(book)
     base = Path(book.config.output_dir) / "sagemaker"
     n = 0
@@ -125,6 +119,3 @@ def run_sagemaker(args: argparse.Namespace, book: Book, diags: Diagnostics) -> i
     print(f"sagemaker: {n} notebooks in {base}", file=sys.stderr)
     return 0
 
-
-def add_arguments(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--tab", default=None, help="sagemaker: a tab name, or 'all' (default)")

@@ -232,20 +232,13 @@ def build_slides(book: Book, refs, tabs: list[str], diags: Diagnostics) -> list[
     return written
 
 
-def add_arguments(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--tab", default=None, help="slides: a tab name, or 'all' (default)")
-
-
-def run(args: argparse.Namespace, book) -> int:
-    from d2lbook.cli import select_tabs
-
-    tabs = select_tabs(book, getattr(args, "tab", None) or "all")
-    if tabs is None:
-        return 2
-    diags = Diagnostics()
-    paths = build_slides(book, getattr(book, "_refs", None), tabs, diags)
-    diags.report()
-    if diags.errors:
+def run_slides(args: argparse.Namespace, book, refs, tabs: list[str],
+               diags: Diagnostics) -> int:
+    local = Diagnostics()
+    paths = build_slides(book, refs, tabs, local)
+    local.report()
+    diags.items.extend(local.items)
+    if local.errors:
         return 1
     print(f"slides: {len(paths)} decks in {Path(book.config.output_dir) / 'slides'}",
           file=sys.stderr)

@@ -42,11 +42,11 @@ INSTEAD = {
               "your own tools (for example `aws s3 sync` or a GitHub Pages action)",
 }
 MODULES = {
-    "eval": "d2lbook.execute.cli",
-    "html": "d2lbook.outputs.html.cli",
-    "pdf": "d2lbook.outputs.pdf.cli",
-    "colab": "d2lbook.outputs.colab",
-    "pkg": "d2lbook.outputs.pkg",
+    "eval": "d2lbook.commands.eval",
+    "html": "d2lbook.commands.html",
+    "pdf": "d2lbook.commands.pdf",
+    "colab": "d2lbook.commands.colab",
+    "pkg": "d2lbook.commands.pkg",
     "outputcheck": "d2lbook.outputs.checks",
     "tabcheck": "d2lbook.outputs.checks",
     "linkcheck": "d2lbook.outputs.linkcheck",
@@ -54,6 +54,8 @@ MODULES = {
     "sagemaker": "d2lbook.outputs.merge",
     "slides": "d2lbook.outputs.slides",
 }
+# targets whose module has run(args, book, resolved) (the commands of d2lbook.commands)
+COMMAND_MODULES = {"eval", "html", "pdf", "colab", "pkg"}
 KNOWN = set(ORDER) | {"all"} | set(INSTEAD)
 COMMANDS_INSTEAD = {
     "deploy": INSTEAD["deploy"].replace("`build deploy`", "`d2lbook deploy`"),
@@ -194,7 +196,6 @@ def run(targets: list[str], per: dict[str, argparse.Namespace]) -> int:
             diags.downgrade("missing-image")
         diags.report()
         diags.raise_if_errors()
-        book._refs = refs  # type: ignore[attr-defined]
         for t in targets:
             ns = per[t]
             ns.strict = args.strict
@@ -220,6 +221,7 @@ def run(targets: list[str], per: dict[str, argparse.Namespace]) -> int:
 
 def run_target(t: str, ns: argparse.Namespace, book, refs, diags) -> int:
     from d2lbook import cli
+    from d2lbook.commands import select_tabs
 
     if t == "lib":
         return cli.build_lib(ns, book, diags)
@@ -231,8 +233,16 @@ def run_target(t: str, ns: argparse.Namespace, book, refs, diags) -> int:
         print(f"d2lbook: the {t} target is not part of this version of d2lbook",
               file=sys.stderr)
         return 2
-    return mod.run(ns, book) if t not in ("outputcheck", "tabcheck", "merge", "sagemaker") \
-        else getattr(mod, "run_" + t)(ns, book, diags)
+    if t in COMMAND_MODULES:
+        return mod.run(ns, book, refs)
+    if t in ("outputcheck", "tabcheck", "merge"):
+        return getattr(mod, "run_" + t)(ns, book, refs, diags)
+    if t == "linkcheck":
+        return mod.run(ns, book)
+    tabs = select_tabs(book, getattr(ns, "tab", None) or "all")  # sagemaker, slides
+    if tabs is None:
+        return 2
+    return getattr(mod, "run_" + t)(ns, book, refs, tabs, diags)
 
 
 def activate(argv: list[str]) -> int:
