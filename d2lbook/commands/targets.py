@@ -183,6 +183,7 @@ def main(argv: list[str]) -> int:
 def run(targets: list[str], per: dict[str, argparse.Namespace]) -> int:
     from d2lbook import cli
     from d2lbook.errors import BuildError, Diagnostics
+    from d2lbook.util import UnsafePathError, check_out_option, writes_allowed
 
     diags = Diagnostics()
     first = per[targets[0]]
@@ -196,17 +197,25 @@ def run(targets: list[str], per: dict[str, argparse.Namespace]) -> int:
             diags.downgrade("missing-image")
         diags.report()
         diags.raise_if_errors()
-        for t in targets:
-            ns = per[t]
-            ns.strict = args.strict
-            t1 = time.perf_counter()
-            rc = run_target(t, ns, book, refs, diags)
-            diags.report()
-            if rc:
-                print(f"d2lbook: build {t} failed (exit {rc}); later targets not run",
+        # writes only where cli allows them: the build folder, the library files, --out
+        extra = [check_out_option(per[t].out, book.config.root) for t in targets
+                 if getattr(per[t], "out", None)]
+        with writes_allowed(*cli.writable_folders(book.config, *extra)):
+            for t in targets:
+                ns = per[t]
+                ns.strict = args.strict
+                t1 = time.perf_counter()
+                rc = run_target(t, ns, book, refs, diags)
+                diags.report()
+                if rc:
+                    print(f"d2lbook: build {t} failed (exit {rc}); later targets not run",
+                          file=sys.stderr)
+                    return rc
+                print(f"d2lbook: {t} done ({time.perf_counter() - t1:.2f} s)",
                       file=sys.stderr)
-                return rc
-            print(f"d2lbook: {t} done ({time.perf_counter() - t1:.2f} s)", file=sys.stderr)
+    except UnsafePathError as e:
+        print(f"d2lbook: error: {e}", file=sys.stderr)
+        return 1
     except BuildError as e:
         diags.report()
         for d in e.diagnostics:
