@@ -201,10 +201,14 @@ def _command(args: argparse.Namespace, cfg, diags: Diagnostics) -> int:
         from d2lbook.outputs.library import build_library
 
         build_library(book, diags)
-        check_numbers(book, diags, current_results(book, [book.config.default_tab]))
+        checked, unchecked = check_numbers(
+            book, diags, current_results(book, [book.config.default_tab]))
         diags.report()
         diags.raise_if_errors()
-        print(f"{len(book.sections)} sections, no errors, {diags.summary()} "
+        numbers = (f"; prose numbers: {checked} checked against stored full runs"
+                   + (f", {len(unchecked)} waiting for one ({', '.join(unchecked)})"
+                      if unchecked else "")) if checked or unchecked else ""
+        print(f"{len(book.sections)} sections, no errors, {diags.summary()}{numbers} "
               f"({time.perf_counter() - t0:.2f} s)", file=sys.stderr)
         return 0
     if args.target == "lib":
