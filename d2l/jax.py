@@ -987,13 +987,40 @@ class Classifier(d2l.Module):
 
     @partial(jax.jit, static_argnums=(0, 5))
     def loss(self, params, X, Y, state, averaged=True):
-        """Defined in :numref:`sec_softmax_concise`"""
-        Y_hat = state.apply_fn({'params': params}, *X)
+        """Defined in :numref:`sec_dropout`"""
+        Y_hat = state.apply_fn({'params': params}, *X, rngs={'dropout': state.dropout_rng})
         Y_hat = Y_hat.reshape((-1, Y_hat.shape[-1]))
         Y = Y.reshape((-1,))
         fn = optax.softmax_cross_entropy_with_integer_labels
         # The empty dictionary is the auxiliary data (used by batch normalization)
         return (fn(Y_hat, Y).mean(), {}) if averaged else (fn(Y_hat, Y), {})
+
+    def layer_summary(self, X_shape, key=None):
+        """Print the output shape of every top-level layer for an input of shape X_shape.
+
+        Defined in :numref:`sec_lenet`
+        """
+        X = jnp.zeros(X_shape)
+        params = self.init(d2l.get_key() if key is None else key, X)
+        bound_model = self.clone().bind(params)
+        for layer in bound_model.net.layers:
+            X = layer(X)
+            name = getattr(layer, '__name__', layer.__class__.__name__)
+            print(f'{name:>20} output shape:\t{tuple(X.shape)}')
+
+    def evaluate_accuracy(self, data, state=None):
+        """Accuracy on the validation set of `data` (its first 3 batches in quick mode).
+
+        Defined in :numref:`sec_lenet`
+        """
+        state = self.trainer.state if state is None else state
+        correct, total = jnp.zeros(()), 0
+        for i, (X, y) in enumerate(data.val_dataloader()):
+            if d2l.QUICK and i == 3:
+                break
+            correct += self.accuracy(state.params, [X], y, state, averaged=False).sum()
+            total += y.size
+        return float(correct) / total
 
 
 class Accumulator:
@@ -1040,6 +1067,31 @@ def corr2d(X, K):
     oh, ow = X.shape[0] - h + 1, X.shape[1] - w + 1
     # One term per kernel entry: K[a, b] times the input shifted by (a, b)
     return sum(K[a, b] * X[a:a + oh, b:b + ow] for a in range(h) for b in range(w))
+
+
+from types import FunctionType
+
+
+class LeNet(d2l.Classifier):
+    """The LeNet-5 model (LeCun et al., 1998) with sigmoid activations.
+
+    Defined in :numref:`sec_lenet`
+    """
+    lr: float = 0.1
+    num_classes: int = 10
+    kernel_init: FunctionType = nn.initializers.xavier_uniform
+
+    def setup(self):
+        pool = lambda X: nn.avg_pool(X, window_shape=(2, 2), strides=(2, 2))
+        self.net = nn.Sequential([
+            nn.Conv(6, kernel_size=(5, 5), padding='SAME', kernel_init=self.kernel_init()),
+            nn.sigmoid, pool,
+            nn.Conv(16, kernel_size=(5, 5), padding='VALID', kernel_init=self.kernel_init()),
+            nn.sigmoid, pool,
+            lambda X: X.reshape((X.shape[0], -1)),  # Flatten
+            nn.Dense(120, kernel_init=self.kernel_init()), nn.sigmoid,
+            nn.Dense(84, kernel_init=self.kernel_init()), nn.sigmoid,
+            nn.Dense(self.num_classes, kernel_init=self.kernel_init())])
 
 
 d2l.DATA_HUB['time_machine'] = (d2l.DATA_URL + 'timemachine.txt',
@@ -1136,6 +1188,170 @@ class Vocab:
     @property
     def unk(self):  # Index of the unknown token
         return 0
+
+
+class RNNScratch(nn.Module):
+    """A single-layer RNN with a tanh activation, built from arrays.
+
+    Defined in :numref:`sec_rnn-scratch`
+    """
+    num_inputs: int
+    num_hiddens: int
+    sigma: float = 0.01
+
+    def setup(self):
+        init = nn.initializers.normal(self.sigma)
+        self.W_xh = self.param('W_xh', init, (self.num_inputs, self.num_hiddens))
+        self.W_hh = self.param('W_hh', init, (self.num_hiddens, self.num_hiddens))
+        self.b_h = self.param('b_h', nn.initializers.zeros, (self.num_hiddens,))
+
+    def __call__(self, inputs, state=None):
+        """Defined in :numref:`sec_rnn-scratch`"""
+        if state is None:
+            state = jnp.zeros((inputs.shape[1], self.num_hiddens), inputs.dtype)
+        W_xh, W_hh, b_h = self.W_xh, self.W_hh, self.b_h
+
+        def step(H, X):  # One time step: (old state, input) -> (new state, output)
+            H = jnp.tanh(X @ W_xh + H @ W_hh + b_h)
+            return H, H
+
+        state, outputs = jax.lax.scan(step, state, inputs)
+        return outputs, state  # outputs: (num_steps, batch_size, num_hiddens)
+
+
+def check_len(a, n):
+    """Check the length of a list.
+
+    Defined in :numref:`sec_rnn-scratch`
+    """
+    assert len(a) == n, f'list\'s length {len(a)} != expected length {n}'
+
+
+def check_shape(a, shape):
+    """Check the shape of a tensor.
+
+    Defined in :numref:`sec_rnn-scratch`
+    """
+    assert a.shape == shape, f'tensor\'s shape {a.shape} != expected shape {shape}'
+
+
+class RNNLMScratch(d2l.Classifier):
+    """A character-level language model on top of a recurrent network.
+
+    Defined in :numref:`sec_rnn-scratch`
+    """
+    rnn: nn.Module
+    vocab_size: int
+    lr: float = 0.01
+
+    def setup(self):
+        init = nn.initializers.normal(self.rnn.sigma)
+        self.W_hq = self.param('W_hq', init, (self.rnn.num_hiddens, self.vocab_size))
+        self.b_q = self.param('b_q', nn.initializers.zeros, (self.vocab_size,))
+
+    def plot(self, key, value, train):
+        # The trainer reports the cross-entropy loss; show its exponential instead
+        if key == 'loss':
+            key, value = 'ppl', jnp.exp(value)
+        d2l.Classifier.plot(self, key, value, train)
+
+    def validation_step(self, params, batch, state):
+        l, _ = self.loss(params, batch[:-1], batch[-1], state)
+        self.plot('loss', l, train=False)
+
+    def configure_optimizers(self):
+        return optax.sgd(self.lr)
+
+    def one_hot(self, X):
+        """Defined in :numref:`sec_rnn-scratch`"""
+        # Output shape: (num_steps, batch_size, vocab_size)
+        return jax.nn.one_hot(X.T, self.vocab_size)
+
+    def output_layer(self, rnn_outputs):
+        """Defined in :numref:`sec_rnn-scratch`"""
+        # (num_steps, batch_size, num_hiddens) -> (batch_size, num_steps, vocab_size)
+        return (rnn_outputs @ self.W_hq + self.b_q).swapaxes(0, 1)
+
+    def forward(self, X, state=None):
+        """Defined in :numref:`sec_rnn-scratch`"""
+        embs = self.one_hot(X)
+        rnn_outputs, _ = self.rnn(embs, state)
+        return self.output_layer(rnn_outputs)
+
+    def predict(self, prefix, num_preds, vocab, params):
+        """Continue `prefix` with `num_preds` greedily chosen tokens.
+
+        Defined in :numref:`sec_rnn-scratch`
+        """
+        net = self.bind({'params': params})  # A copy of the model with its parameters
+        tokens = vocab[list(prefix)]
+        rnn_outputs, state = net.rnn(net.one_hot(jnp.array([tokens])))  # Warm-up
+        for _ in range(num_preds):
+            Y = net.output_layer(rnn_outputs)  # Shape: (1, num_steps, vocab_size)
+            tokens.append(int(Y[0, -1].argmax()))
+            rnn_outputs, state = net.rnn(net.one_hot(jnp.array([[tokens[-1]]])), state)
+        return ''.join(vocab.to_tokens(tokens))
+
+
+def evaluate_ppl(model, data, state):
+    """Perplexity of a language model on all validation subsequences of `data`.
+
+    Defined in :numref:`sec_rnn-scratch`
+    """
+    idx = slice(data.num_train, data.num_train + data.num_val)
+    loss, _ = model.loss(state.params, (data.X[idx],), data.Y[idx], state)
+    return math.exp(float(loss))
+
+
+class RNN(nn.Module):
+    """A recurrent network built on the framework's RNN layer.
+
+    Defined in :numref:`sec_rnn-concise`
+    """
+    num_hiddens: int
+
+    @nn.compact
+    def __call__(self, inputs, H=None):
+        # nn.RNN scans the cell over the time steps (the first axis)
+        layer = nn.RNN(nn.SimpleCell(self.num_hiddens), time_major=True,
+                       return_carry=True)
+        H, outputs = layer(inputs, initial_carry=H)
+        return outputs, H
+
+
+class RNNLM(d2l.RNNLMScratch):
+    """A language model that uses the framework's recurrent layers.
+
+    Defined in :numref:`sec_rnn-concise`
+    """
+    def setup(self):
+        self.linear = nn.Dense(self.vocab_size)
+
+    def output_layer(self, hiddens):
+        return self.linear(hiddens).swapaxes(0, 1)
+
+
+class GRU(d2l.RNN):
+    """A multilayer GRU built on the framework's GRU layer.
+
+    Defined in :numref:`sec_gru`
+    """
+    num_hiddens: int
+    num_layers: int = 1
+    dropout: float = 0
+
+    @nn.compact
+    def __call__(self, inputs, H=None, training=False):
+        # H, if given, holds one initial state per layer: (num_layers, batch, hiddens)
+        states = []
+        for i in range(self.num_layers):
+            if i > 0:  # Dropout between layers, as in the framework's GRU layer
+                inputs = nn.Dropout(self.dropout, deterministic=not training)(inputs)
+            layer = nn.RNN(nn.GRUCell(self.num_hiddens), time_major=True,
+                           return_carry=True)
+            state, inputs = layer(inputs, initial_carry=None if H is None else H[i])
+            states.append(state)
+        return inputs, jnp.stack(states)
 
 
 # Aliases from config.ini

@@ -277,3 +277,64 @@ def test_corr2d():
     expected = jax.lax.conv_general_dilated(X[None, None], K[None, None], (1, 1), 'VALID')
     np.testing.assert_allclose(Y, expected[0, 0])
     assert Y.shape == (2, 3)
+
+
+def test_dropout_key_reaches_the_compiled_step(monkeypatch):
+    """Dropout acts in the jit-compiled training step and not in validation."""
+    from flax import linen as nn
+    monkeypatch.setattr(d2l, 'QUICK', True)
+
+    class DropAll(d2l.Classifier):
+        lr: float = 0.1
+        training: bool = True
+
+        @nn.compact
+        def __call__(self, X):
+            H = X.reshape((X.shape[0], -1))
+            H = nn.Dropout(1.0, deterministic=not self.training)(H)  # zeros in training
+            return nn.Dense(10)(H)
+
+    data = d2l.FashionMNIST(batch_size=64)
+    model = DropAll()
+    trainer = d2l.Trainer(max_epochs=1)
+    trainer.fit(model, data, key=jax.random.PRNGKey(0))
+    X, y = next(iter(data.val_dataloader()))
+    state = trainer.state
+    # training mode: every input is dropped, so the output is the bias alone
+    out_train = model.clone(training=True).apply({'params': state.params}, X,
+                                                 rngs={'dropout': state.dropout_rng})
+    np.testing.assert_allclose(out_train, jnp.broadcast_to(state.params['Dense_0']['bias'],
+                                                           out_train.shape), rtol=1e-6)
+    assert not model.training  # validation ran in evaluation mode
+    out_eval = model.apply({'params': state.params}, X)
+    assert float(jnp.abs(out_eval - out_train).max()) > 0
+    # the kernel got no gradient in training (its inputs were all zero)
+    init = model.clone(training=True).init({'params': jax.random.split(jax.random.PRNGKey(0))[0],
+                                            'dropout': jax.random.PRNGKey(1)}, X)
+    np.testing.assert_allclose(state.params['Dense_0']['kernel'],
+                               init['params']['Dense_0']['kernel'])
+
+
+def test_lenet_shapes_and_softmax_regression_learns(monkeypatch, capsys):
+    monkeypatch.setattr(d2l, 'QUICK', True)
+    model = d2l.LeNet()
+    model.layer_summary((1, 28, 28, 1), key=jax.random.PRNGKey(0))
+    shapes = [line.split('\t')[-1] for line in capsys.readouterr().out.splitlines()]
+    assert shapes[0] == '(1, 28, 28, 6)' and shapes[3] == '(1, 10, 10, 16)'
+    assert shapes[-1] == '(1, 10)' and len(shapes) == 12
+    params = model.init(jax.random.PRNGKey(0), jnp.zeros((1, 28, 28, 1)))['params']
+    assert sum(p.size for p in jax.tree_util.tree_leaves(params)) == 61706
+
+    data = d2l.FashionMNIST(batch_size=256)
+    X, y = next(iter(data.train_dataloader()))
+    assert X.shape == (256, 28, 28, 1) and X.dtype == jnp.float32 and y.dtype == jnp.int32
+    assert 0 <= float(X.min()) and float(X.max()) <= 1
+    model = d2l.SoftmaxRegression(num_outputs=10, lr=0.1)
+    trainer = d2l.Trainer(max_epochs=2)
+    trainer.fit(model, data, key=jax.random.PRNGKey(0))
+    assert model.evaluate_accuracy(data) > 0.5  # chance is 0.1
+    assert params_of(d2l.Classifier.loss) == ['self', 'params', 'X', 'Y', 'state', 'averaged']
+
+
+def params_of(f):
+    return list(inspect.signature(f).parameters)
