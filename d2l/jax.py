@@ -1354,6 +1354,97 @@ class GRU(d2l.RNN):
         return inputs, jnp.stack(states)
 
 
+class MTFraEng(d2l.DataModule):
+    """English-French sentence pairs from the Tatoeba project.
+
+    Defined in :numref:`sec_machine_translation`
+    """
+    # A local file with the first 2,820 pairs (enough for this book) is used when found
+    local_sha1 = '5633d13ebc81070d280b6576ec95bb2988a9b687'
+
+    def _download(self):
+        for folder in d2l.data_dirs(self.root):
+            fname = os.path.join(folder, 'fra-eng', 'fra.txt')
+            if os.path.isfile(fname) and d2l.sha1_file(fname) == self.local_sha1:
+                break
+        else:  # No verified local copy: fetch d2l's full archive and unpack it
+            folder = d2l.extract(d2l.download(d2l.DATA_URL + 'fra-eng.zip', self.root,
+                                              '94646ad1522d915e7b0f9296181140edcf86a4f5'))
+            fname = os.path.join(folder, 'fra-eng', 'fra.txt')
+        with open(fname, encoding='utf-8') as f:
+            return f.read()
+
+    def _preprocess(self, text):
+        """Defined in :numref:`sec_machine_translation`"""
+        text = text.replace('\u202f', ' ').replace('\xa0', ' ').lower()
+        # Insert a space between a word and a punctuation mark that follows it
+        return re.sub(r'(?<=[^ ])([,.!?])', r' \1', text)
+
+    def _tokenize(self, text, max_examples=None):
+        """Defined in :numref:`sec_machine_translation`"""
+        src, tgt = [], []
+        for line in text.split('\n')[:max_examples]:
+            parts = line.split('\t')
+            if len(parts) == 2:  # Skip empty or malformed lines
+                src.append([t for t in parts[0].split(' ') if t] + ['<eos>'])
+                tgt.append([t for t in parts[1].split(' ') if t] + ['<eos>'])
+        return src, tgt
+
+    def __init__(self, batch_size, num_steps=9, num_train=512, num_val=128):
+        """Defined in :numref:`sec_machine_translation`"""
+        super(MTFraEng, self).__init__()
+        self.save_hyperparameters()
+        self.arrays, self.src_vocab, self.tgt_vocab = self._build_arrays(self._download())
+
+    def _build_arrays(self, raw_text, src_vocab=None, tgt_vocab=None):
+        """Defined in :numref:`sec_machine_translation`"""
+        def build_array(sentences, vocab, is_tgt=False):
+            # Truncate or pad every sentence to exactly num_steps tokens
+            sentences = [s[:self.num_steps] + ['<pad>'] * (self.num_steps - len(s))
+                         for s in sentences]
+            if is_tgt:
+                sentences = [['<bos>'] + s for s in sentences]
+            if vocab is None:
+                vocab = d2l.Vocab(sentences, min_freq=2,
+                                  reserved_tokens=['<pad>', '<bos>', '<eos>'])
+            array = jnp.array([vocab[s] for s in sentences], dtype=jnp.int32)
+            valid_len = (array != vocab['<pad>']).astype(jnp.int32).sum(1)
+            return array, vocab, valid_len
+
+        src, tgt = self._tokenize(self._preprocess(raw_text), self.num_train + self.num_val)
+        src_array, src_vocab, src_valid_len = build_array(src, src_vocab)
+        tgt_array, tgt_vocab, _ = build_array(tgt, tgt_vocab, True)
+        return ((src_array, tgt_array[:, :-1], src_valid_len, tgt_array[:, 1:]),
+                src_vocab, tgt_vocab)
+
+    def get_dataloader(self, train):
+        """Defined in :numref:`sec_machine_translation`"""
+        idx = slice(0, self.num_train) if train else slice(
+            self.num_train, self.num_train + self.num_val)
+        return self.get_tensorloader(self.arrays, train, idx)
+
+    def build(self, src_sentences, tgt_sentences):
+        """Defined in :numref:`sec_machine_translation`"""
+        raw_text = '\n'.join(s + '\t' + t for s, t in zip(src_sentences, tgt_sentences))
+        arrays, _, _ = self._build_arrays(raw_text, self.src_vocab, self.tgt_vocab)
+        return arrays
+
+
+def show_list_len_pair_hist(legend, xlabel, ylabel, xlist, ylist):
+    """Compare, in one histogram, how long the sequences of two lists are.
+
+    Defined in :numref:`sec_machine_translation`
+    """
+    lengths = [[len(seq) for seq in xlist], [len(seq) for seq in ylist]]
+    d2l.set_figsize()
+    _, _, bars = d2l.plt.hist(lengths)
+    for bar in bars[1]:  # Hatch the second group so that it stays readable in grey
+        bar.set_hatch('/')
+    d2l.plt.xlabel(xlabel)
+    d2l.plt.ylabel(ylabel)
+    d2l.plt.legend(legend)
+
+
 # Aliases from config.ini
 ones_like = jnp.ones_like
 ones = jnp.ones
