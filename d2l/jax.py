@@ -1445,6 +1445,46 @@ def show_list_len_pair_hist(legend, xlabel, ylabel, xlist, ylist):
     d2l.plt.legend(legend)
 
 
+class Encoder(nn.Module):
+    """The base encoder interface for the encoder-decoder architecture.
+
+    Defined in :numref:`sec_encoder-decoder`
+    """
+    # Later there can be additional arguments (e.g., length excluding padding)
+    def __call__(self, X, *args):
+        raise NotImplementedError('a concrete encoder implements __call__')
+
+
+class Decoder(nn.Module):
+    """The base decoder interface for the encoder-decoder architecture.
+
+    Defined in :numref:`sec_encoder-decoder`
+    """
+    # Later there can be additional arguments (e.g., length excluding padding)
+    def init_state(self, enc_all_outputs, *args):
+        raise NotImplementedError('a concrete decoder implements init_state')
+
+    def __call__(self, X, state):
+        raise NotImplementedError('a concrete decoder implements __call__')
+
+
+class EncoderDecoder(d2l.Classifier):
+    """The base class for the encoder-decoder architecture.
+
+    Defined in :numref:`sec_encoder-decoder`
+    """
+    encoder: nn.Module
+    decoder: nn.Module
+    # Set by the Trainer; keyword-only so that subclasses may add plain fields
+    training: bool = field(default=True, kw_only=True)
+
+    def forward(self, enc_X, dec_X, *args):
+        enc_all_outputs = self.encoder(enc_X, *args, training=self.training)
+        dec_state = self.decoder.init_state(enc_all_outputs, *args)
+        # Return the decoder output only
+        return self.decoder(dec_X, dec_state, training=self.training)[0]
+
+
 # Aliases from config.ini
 ones_like = jnp.ones_like
 ones = jnp.ones
