@@ -1484,6 +1484,133 @@ class EncoderDecoder(d2l.Classifier):
         # Return the decoder output only
         return self.decoder(dec_X, dec_state, training=self.training)[0]
 
+    def predict_step(self, params, batch, num_steps, save_attention_weights=False):
+        """Defined in :numref:`sec_seq2seq`"""
+        src, tgt, src_valid_len, _ = batch
+        enc_all_outputs = self.encoder.apply({'params': params['encoder']}, src,
+                                             src_valid_len, training=False)
+        dec_state = self.decoder.init_state(enc_all_outputs, src_valid_len)
+        outputs, attention_weights = [tgt[:, :1]], []
+        for _ in range(num_steps):
+            # Decoders may record attention weights with `sow` (chapter 11)
+            (Y, dec_state), variables = self.decoder.apply(
+                {'params': params['decoder']}, outputs[-1], dec_state, training=False,
+                mutable='intermediates')
+            outputs.append(Y.argmax(2))  # The most likely token becomes the next input
+            if save_attention_weights:
+                attention_weights.append(variables['intermediates']['attention_weights'][0])
+        return jnp.concatenate(outputs[1:], 1), attention_weights
+
+
+class Seq2SeqEncoder(d2l.Encoder):
+    """The RNN encoder for sequence-to-sequence learning.
+
+    Defined in :numref:`sec_seq2seq`
+    """
+    vocab_size: int
+    embed_size: int
+    num_hiddens: int
+    num_layers: int
+    dropout: float = 0
+
+    def setup(self):
+        self.embedding = nn.Embed(self.vocab_size, self.embed_size)
+        self.rnn = d2l.GRU(self.num_hiddens, self.num_layers, self.dropout)
+
+    def __call__(self, X, *args, training=False):
+        # X shape: (batch_size, num_steps)
+        embs = self.embedding(X.T.astype(jnp.int32))
+        # embs shape: (num_steps, batch_size, embed_size)
+        outputs, state = self.rnn(embs, training=training)
+        # outputs shape: (num_steps, batch_size, num_hiddens)
+        # state shape: (num_layers, batch_size, num_hiddens)
+        return outputs, state
+
+
+class Seq2SeqDecoder(d2l.Decoder):
+    """The RNN decoder for sequence-to-sequence learning.
+
+    Defined in :numref:`sec_seq2seq`
+    """
+    vocab_size: int
+    embed_size: int
+    num_hiddens: int
+    num_layers: int
+    dropout: float = 0
+
+    def setup(self):
+        self.embedding = nn.Embed(self.vocab_size, self.embed_size)
+        self.rnn = d2l.GRU(self.num_hiddens, self.num_layers, self.dropout)
+        self.dense = nn.Dense(self.vocab_size)
+
+    def init_state(self, enc_all_outputs, *args):
+        return enc_all_outputs
+
+    def __call__(self, X, state, training=False):
+        # X shape: (batch_size, num_steps)
+        embs = self.embedding(X.T.astype(jnp.int32))
+        enc_output, hidden_state = state
+        # The context is the encoder's last-layer state at its final time step;
+        # it is repeated so that every decoding step sees it
+        context = jnp.broadcast_to(enc_output[-1], (embs.shape[0],) + enc_output.shape[1:])
+        outputs, hidden_state = self.rnn(jnp.concatenate((embs, context), -1),
+                                         hidden_state, training=training)
+        outputs = self.dense(outputs).swapaxes(0, 1)
+        # outputs shape: (batch_size, num_steps, vocab_size)
+        # hidden_state shape: (num_layers, batch_size, num_hiddens)
+        return outputs, [enc_output, hidden_state]
+
+
+class Seq2Seq(d2l.EncoderDecoder):
+    """The RNN encoder-decoder for sequence to sequence learning.
+
+    Defined in :numref:`sec_seq2seq`
+    """
+    tgt_pad: int
+    lr: float
+
+    def validation_step(self, params, batch, state):
+        l, _ = self.loss(params, batch[:-1], batch[-1], state)
+        self.plot('loss', l, train=False)
+
+    def configure_optimizers(self):
+        return optax.adam(learning_rate=self.lr)
+
+    def masked_loss(self, Y_hat, Y):
+        """Average cross-entropy over the label positions that are not padding.
+
+        Defined in :numref:`sec_seq2seq`
+        """
+        losses = optax.softmax_cross_entropy_with_integer_labels(Y_hat, Y)
+        mask = (Y != self.tgt_pad).astype(jnp.float32)
+        return (losses * mask).sum() / mask.sum()
+
+    @partial(jax.jit, static_argnums=0)
+    def loss(self, params, X, Y, state):
+        """Defined in :numref:`sec_seq2seq`"""
+        Y_hat = state.apply_fn({'params': params}, *X, rngs={'dropout': state.dropout_rng})
+        return self.masked_loss(Y_hat, Y), {}  # (loss, auxiliary data) as for classifiers
+
+
+def bleu(pred_seq, label_seq, k):
+    """The BLEU score of a predicted token sequence against one label sequence.
+
+    Defined in :numref:`sec_seq2seq`
+    """
+    pred, label = pred_seq.split(), label_seq.split()
+    if not pred:
+        return 0.0
+    score = math.exp(min(0.0, 1 - len(label) / len(pred)))
+    for n in range(1, min(k, len(pred)) + 1):
+        pred_ngrams = collections.Counter(
+            tuple(pred[i:i + n]) for i in range(len(pred) - n + 1))
+        label_ngrams = collections.Counter(
+            tuple(label[i:i + n]) for i in range(len(label) - n + 1))
+        # Counter intersection clips each n-gram's matches by its count in the label
+        matches = sum((pred_ngrams & label_ngrams).values())
+        score *= (matches / (len(pred) - n + 1)) ** (0.5 ** n)
+    return score
+
 
 # Aliases from config.ini
 ones_like = jnp.ones_like
