@@ -42,6 +42,11 @@ def params_of(obj):
     ('RNN.__call__', ['self', 'inputs', 'H']),
     ('GRU.__call__', ['self', 'inputs', 'H', 'training']),
     ('evaluate_ppl', ['model', 'data', 'state']),
+    ('EncoderDecoder.predict_step',
+     ['self', 'params', 'batch', 'num_steps', 'save_attention_weights']),
+    ('Seq2SeqEncoder.__call__', ['self', 'X', 'args', 'training']),
+    ('Seq2SeqDecoder.__call__', ['self', 'X', 'state', 'training']),
+    ('bleu', ['pred_seq', 'label_seq', 'k']),
 ])
 def test_signature(name, expected):
     obj = d2l
@@ -155,3 +160,56 @@ def test_language_model_learns_a_cycle(monkeypatch):
     trainer.fit(model, data, key=jax.random.PRNGKey(0))
     assert d2l.evaluate_ppl(model, data, trainer.state) < 1.5  # Near-certain predictions
     assert model.predict('ab', 8, data.vocab, trainer.state.params) == 'abcd abcd '
+
+
+def test_bleu():
+    assert d2l.bleu('a b c d', 'a b c d', k=4) == 1.0
+    assert d2l.bleu('', 'a b', k=2) == 0.0
+    # Unigram precision 1, bigram precision 1/2, brevity penalty exp(1 - 4/3)
+    expected = math.exp(1 - 4 / 3) * 1 ** 0.5 * (1 / 2) ** 0.25
+    assert math.isclose(d2l.bleu('a b c', 'a b x c', k=2), expected)
+    assert math.isclose(d2l.bleu('a b c', 'a b c d', k=2), math.exp(1 - 4 / 3))
+
+
+def small_seq2seq(dropout=0.0):
+    encoder = d2l.Seq2SeqEncoder(7, 4, 6, 2, dropout)
+    decoder = d2l.Seq2SeqDecoder(9, 4, 6, 2, dropout)
+    return d2l.Seq2Seq(encoder, decoder, tgt_pad=0, lr=0.01)
+
+
+def test_seq2seq_masked_loss_ignores_padding():
+    model = small_seq2seq()
+    Y = jnp.array([[4, 5, 6, 0], [7, 0, 0, 0]])
+    Y_hat = jax.random.normal(jax.random.PRNGKey(0), (2, 4, 9))
+    changed = Y_hat.at[1, 1:].set(5.0).at[0, 3].set(-3.0)  # Padded positions only
+    np.testing.assert_allclose(model.masked_loss(Y_hat, Y), model.masked_loss(changed, Y))
+    per_token = optax.softmax_cross_entropy_with_integer_labels(Y_hat, Y)
+    np.testing.assert_allclose(model.masked_loss(Y_hat, Y),
+                               (per_token[0, :3].sum() + per_token[1, 0]) / 4, rtol=1e-6)
+
+
+def test_seq2seq_shapes_dropout_and_predict_step():
+    model = small_seq2seq(dropout=0.5)
+    src = jnp.array([[1, 2, 3, 0, 0], [4, 5, 0, 0, 0]])
+    dec_X = jnp.array([[1, 2, 3, 4], [1, 5, 6, 0]])
+    valid = jnp.array([3, 2])
+    variables = model.init(jax.random.PRNGKey(0), src, dec_X, valid)
+    assert set(variables['params']) == {'encoder', 'decoder'}
+    off = model.clone(training=False)
+    Y_hat = off.apply(variables, src, dec_X, valid)
+    assert Y_hat.shape == (2, 4, 9)
+    np.testing.assert_array_equal(off.apply(variables, src, dec_X, valid), Y_hat)
+    on = [model.apply(variables, src, dec_X, valid, rngs={'dropout': jax.random.PRNGKey(k)})
+          for k in (1, 2)]
+    assert not np.allclose(on[0], on[1])
+    # Greedy decoding: each step's input is the previous step's most likely token
+    preds, weights = model.predict_step(variables['params'], (src, dec_X, valid, None), 3)
+    assert preds.shape == (2, 3) and weights == []
+    inputs = dec_X[:, :1]
+    enc = model.encoder.apply({'params': variables['params']['encoder']}, src, valid)
+    state = model.decoder.init_state(enc, valid)
+    for t in range(3):
+        Y, state = model.decoder.apply({'params': variables['params']['decoder']},
+                                       inputs, state)
+        inputs = Y.argmax(2)
+        np.testing.assert_array_equal(inputs[:, 0], preds[:, t])
