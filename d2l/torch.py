@@ -312,6 +312,14 @@ def try_all_gpus():
 QUICK = os.environ.get('D2L_QUICK', '0').strip().lower() in ('1', 'true', 'yes')
 
 
+def quick_cap(value, limit):
+    """`value` in full mode; at most `limit` in quick mode (D2L_QUICK=1).
+
+    Defined in :numref:`sec_oo-design`
+    """
+    return min(value, limit) if QUICK else value
+
+
 class Module(nn.Module, d2l.HyperParameters):
     """The base class of models.
 
@@ -409,9 +417,9 @@ class Trainer(d2l.HyperParameters):
         self.num_train_batches = len(self.train_dataloader)
         self.num_val_batches = (len(self.val_dataloader)
                                 if self.val_dataloader is not None else 0)
-        if d2l.QUICK:
-            self.num_train_batches = min(self.num_train_batches, 10)
-            self.num_val_batches = min(self.num_val_batches, 3)
+        # Quick mode (D2L_QUICK=1): at most 10 training and 3 validation batches per epoch
+        self.num_train_batches = d2l.quick_cap(self.num_train_batches, 10)
+        self.num_val_batches = d2l.quick_cap(self.num_val_batches, 3)
 
     def prepare_model(self, model):
         model.trainer = self
@@ -420,7 +428,7 @@ class Trainer(d2l.HyperParameters):
         self.model = model
 
     def fit(self, model, data):
-        self.num_epochs = min(self.max_epochs, 2) if d2l.QUICK else self.max_epochs
+        self.num_epochs = d2l.quick_cap(self.max_epochs, 2)  # 2 epochs in quick mode
         self.prepare_data(data)
         self.prepare_model(model)
         self.optim = model.configure_optimizers()
@@ -858,9 +866,12 @@ class FashionMNIST(d2l.DataModule):
     def __init__(self, batch_size=64, resize=(28, 28), root='../data'):
         super().__init__(root=root)
         self.save_hyperparameters()
+        # Quick mode (D2L_QUICK=1): fewer, smaller images in batches of at most 16
+        self.batch_size = d2l.quick_cap(batch_size, 16)
+        self.resize = tuple(d2l.quick_cap(side, 96) for side in resize)
         X_train, y_train, X_val, y_val = load_fashion_mnist(root)
-        if d2l.QUICK:
-            X_train, y_train, X_val, y_val = X_train[:2048], y_train[:2048], X_val[:512], y_val[:512]
+        n_train, n_val = d2l.quick_cap(len(X_train), 2048), d2l.quick_cap(len(X_val), 256)
+        X_train, y_train, X_val, y_val = X_train[:n_train], y_train[:n_train], X_val[:n_val], y_val[:n_val]
         self.train = torch.utils.data.TensorDataset(X_train, y_train)
         self.val = torch.utils.data.TensorDataset(X_val, y_val)
 
@@ -953,7 +964,7 @@ class Classifier(d2l.Module):
             print(f'{layer.__class__.__name__:>20} output shape:\t{tuple(X.shape)}')
 
     def evaluate_accuracy(self, data):
-        """Accuracy on the validation set of `data` (its first 3 batches in quick mode).
+        """Accuracy on the validation set of `data`.
 
         Defined in :numref:`sec_lenet`
         """
@@ -964,9 +975,7 @@ class Classifier(d2l.Module):
         self.eval()
         correct, total = torch.zeros((), device=device), 0
         with torch.no_grad():
-            for i, (X, y) in enumerate(loader):
-                if d2l.QUICK and i == 3:
-                    break
+            for X, y in loader:
                 X, y = X.to(device), y.to(device)
                 correct += self.accuracy(self(X), y, averaged=False).sum()
                 total += y.numel()
