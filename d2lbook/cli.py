@@ -129,6 +129,10 @@ def main(argv: list[str] | None = None) -> int:
         # they work on a book whose references are still being written
         code_only = args.command == "build" and args.target in ("lib", "eval")
         book, refs = load(args, diags, with_refs=not code_only)
+        if args.command == "check":
+            from d2lbook.glossary import check_glossary
+
+            check_glossary(book, diags)  # terms against [build] glossary
         if code_only:
             # sections and images that do not exist yet contribute nothing to the library
             diags.downgrade("missing-toc-entry")

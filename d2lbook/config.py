@@ -17,7 +17,7 @@ KNOWN: dict[str, set[str] | None] = {
     "project": {"name", "title", "author", "release", "copyright", "lang", "urls"},
     "build": {
         "index", "notebooks", "non-notebooks", "exclusions", "resources", "dependencies",
-        "eval_notebook", "tabs", "output_dir", "sphinx_configs", "rewrite_alias",
+        "eval_notebook", "tabs", "output_dir", "sphinx_configs", "rewrite_alias", "glossary",
     },
     "html": {
         "header_links", "favicon", "html_logo", "include_css", "include_js", "bibfile",
