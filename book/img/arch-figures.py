@@ -315,6 +315,315 @@ def pretraining_figure(name):
     c.save(name)
 
 
+# ------------------------------------------------------- more teaching figures
+def tokens_row(c, x, y, tokens, w=58, h=30, fills=None, size=12):
+    for i, t in enumerate(tokens):
+        fill = fills[i] if fills else '#ffffff'
+        c.rect(x + i * w, y, w, h, fill=fill, rx=0)
+        c.text(x + i * w + w / 2, y + h / 2, t, size=size)
+    return x + len(tokens) * w
+
+
+def norm_axes_figure(name):
+    """Which numbers one mean/variance is computed over: BN (FC), BN (conv), LN."""
+    c = Canvas(780, 260)
+    n, f = 5, 6
+    cell = 26
+    panels = [('全连接层的批量规范化', '一个特征：批量中的所有样本'),
+              ('卷积层的批量规范化', '一个通道：所有样本的所有位置'),
+              ('层规范化', '一个样本：它的所有特征')]
+    for k, (title, note) in enumerate(panels):
+        x0, y0 = 40 + k * 250, 50
+        c.text(x0 + f * cell / 2 + 10, 20, title, size=14, weight='bold')
+        for i in range(n):
+            for j in range(f):
+                if k == 0:
+                    on = j == 2
+                elif k == 1:
+                    on = j in (2, 3)  # columns 2-3: the positions of one channel
+                else:
+                    on = i == 1
+                c.rect(x0 + j * cell, y0 + i * cell, cell, cell,
+                       fill='#8fd3f4' if on else '#ffffff', rx=0)
+        if k == 1:
+            for ch in range(3):
+                c.text(x0 + (2 * ch + 1) * cell, y0 + n * cell + 12, f'通道 {ch + 1}', size=10)
+            c.text(x0 + f * cell / 2, y0 + n * cell + 30, '（每个通道占两列：它的各个位置）', size=10)
+        else:
+            c.text(x0 + f * cell / 2, y0 + n * cell + 14, '特征', size=11)
+        c.text(x0 - 10, y0 + n * cell / 2, '样本', size=11, anchor='end')
+        c.text(x0 + f * cell / 2, 238, note, size=11, color='#444')
+    c.save(name)
+
+
+def connectivity_figure(name):
+    """How 5 positions are connected by a CNN (kernel 3), an RNN and self-attention."""
+    c = Canvas(780, 230)
+    titles = [('卷积神经网络（核大小 3）', '最长路径 O(n/k)'),
+              ('循环神经网络', '顺序操作 O(n)，最长路径 O(n)'),
+              ('自注意力', '最长路径 O(1)')]
+    for k, (title, note) in enumerate(titles):
+        x0 = 30 + k * 255
+        c.text(x0 + 100, 18, title, size=14, weight='bold')
+        xs = [x0 + 10 + i * 45 for i in range(5)]
+        for i, x in enumerate(xs):
+            c.rect(x, 170, 30, 26, fill=COLORS['emb'])
+            c.text(x + 15, 183, f'x{"₁₂₃₄₅"[i]}', size=12)
+            c.rect(x, 50, 30, 26, fill=COLORS['rnn'] if k == 1 else COLORS['attn'])
+            c.text(x + 15, 63, f'y{"₁₂₃₄₅"[i]}', size=12)
+        for i, xi in enumerate(xs):
+            if k == 0:
+                src = [j for j in (i - 1, i, i + 1) if 0 <= j < 5]
+            elif k == 1:
+                src = [i]
+            else:
+                src = range(5)
+            for j in src:
+                c.line([(xs[j] + 15, 170), (xi + 15, 76)], arrow=False, color='#777')
+            if k == 1 and i:
+                c.line([(xs[i - 1] + 30, 63), (xi, 63)])
+        c.text(x0 + 100, 215, note, size=11, color='#444')
+    c.save(name)
+
+
+def masked_softmax_figure(name):
+    import math
+    scores = [1.0, 2.0, 0.5, 3.0]
+    valid = 2
+    z = sum(math.exp(v) for v in scores[:valid])
+    probs = [math.exp(v) / z if i < valid else 0.0 for i, v in enumerate(scores)]
+    c = Canvas(640, 220)
+    x = 150
+    c.text(70, 45, '评分', size=12)
+    tokens_row(c, x, 30, [f'{v:g}' for v in scores], w=70,
+               fills=['#ffffff'] * valid + ['#eeeeee'] * (4 - valid))
+    c.text(70, 105, '掩码之后', size=12)
+    tokens_row(c, x, 90, [f'{v:g}' for v in scores[:valid]] + ['−10⁶'] * (4 - valid), w=70,
+               fills=['#ffffff'] * valid + ['#eeeeee'] * (4 - valid))
+    c.text(70, 165, 'softmax', size=12)
+    tokens_row(c, x, 150, [f'{p:.3f}' for p in probs], w=70,
+               fills=['#8fd3f4'] * valid + ['#eeeeee'] * (4 - valid))
+    c.line([(x + 140, 62), (x + 140, 88)])
+    c.line([(x + 140, 122), (x + 140, 148)])
+    c.text(x + 290, 45, f'有效长度 {valid}：后两个是填充位置', size=11, anchor='start')
+    c.text(x + 290, 165, '填充位置的权重为 0', size=11, anchor='start')
+    c.save(name)
+
+
+def additive_figure(name):
+    c = Canvas(520, 300)
+    c.box(40, 230, 90, 36, '查询 q', 'io')
+    c.box(200, 230, 90, 36, '键 k', 'io')
+    c.box(30, 160, 110, 36, 'W_q q', 'fc')
+    c.box(190, 160, 110, 36, 'W_k k', 'fc')
+    c.line([(85, 230), (85, 196)])
+    c.line([(245, 230), (245, 196)])
+    c.circle(165, 125, 13, '+')
+    c.line([(85, 160), (85, 125), (152, 125)])
+    c.line([(245, 160), (245, 125), (178, 125)])
+    c.box(120, 70, 90, 32, 'tanh', 'act')
+    c.line([(165, 112), (165, 102)])
+    c.box(110, 14, 110, 34, 'w_vᵀ (·)', 'fc')
+    c.line([(165, 70), (165, 48)])
+    c.text(240, 31, '→ 评分 a(q, k)（一个标量）', size=12, anchor='start')
+    c.text(330, 178, 'W_q、W_k 把查询和键', size=11, anchor='start', color='#444')
+    c.text(330, 196, '映射到同一个 h 维空间', size=11, anchor='start', color='#444')
+    c.save(name)
+
+
+def lm_windows_figure(name):
+    text = list('the time ma')
+    c = Canvas(760, 290)
+    c.text(30, 30, '语料', size=12, anchor='start')
+    tokens_row(c, 100, 15, [t if t != ' ' else '␣' for t in text], w=52)
+    n = 5
+    for r, start in enumerate((0, 1, 2)):
+        y = 70 + r * 60
+        c.text(30, y + 15, f'第 {start + 1} 个窗口', size=11, anchor='start')
+        x_tokens = text[start:start + n]
+        y_tokens = text[start + 1:start + n + 1]
+        for i in range(len(text)):
+            if start <= i < start + n:
+                c.rect(100 + i * 52, y, 52, 22, fill='#cfe8fc', rx=0)
+                c.text(100 + i * 52 + 26, y + 11, x_tokens[i - start].replace(' ', '␣'), size=11)
+            if start + 1 <= i < start + n + 1:
+                c.rect(100 + i * 52, y + 24, 52, 22, fill='#d9f2d0', rx=0)
+                c.text(100 + i * 52 + 26, y + 35, y_tokens[i - start - 1].replace(' ', '␣'),
+                       size=11)
+        del y_tokens
+    c.rect(100, 268, 14, 10, fill='#cfe8fc', rx=0)
+    c.text(120, 273, '输入 X（num_steps = 5）', size=11, anchor='start')
+    c.rect(330, 268, 14, 10, fill='#d9f2d0', rx=0)
+    c.text(350, 273, '标签 Y：向后错开一位', size=11, anchor='start')
+    c.save(name)
+
+
+def mt_pad_figure(name):
+    c = Canvas(840, 210)
+    steps = 6
+    rows = [(['go', '.', '<eos>'], '有效长度 3'),
+            (['i', 'lost', '.', '<eos>'], '有效长度 4'),
+            (['we', 'have', 'to', 'go', 'home', '.', '<eos>'], '截断：<eos> 被切掉')]
+    c.text(400, 18, f'num_steps = {steps}', size=13, weight='bold')
+    for r, (toks, note) in enumerate(rows):
+        y = 40 + r * 55
+        kept = toks[:steps] + ['<pad>'] * (steps - len(toks))
+        fills = ['#eeeeee' if t == '<pad>' else '#cfe8fc' for t in kept]
+        end = tokens_row(c, 190, y, kept, w=70, fills=fills)
+        c.text(180, y + 15, ' '.join(toks[:-1]), size=12, anchor='end')
+        if len(toks) > steps:
+            c.rect(end, y, 70, 30, fill='#ffffff', rx=0, dash='4,3')
+            c.text(end + 35, y + 15, toks[steps], size=12, color='#c0392b')
+        c.text(end + 80 if len(toks) > steps else end + 10, y + 15, note, size=11,
+               anchor='start', color='#444')
+    c.save(name)
+
+
+def teacher_forcing_figure(name):
+    c = Canvas(700, 200)
+    inputs = ['<bos>', 'je', 'suis', 'chez', 'moi', '.']
+    labels = ['je', 'suis', 'chez', 'moi', '.', '<eos>']
+    c.text(70, 150, '解码器输入', size=12)
+    c.text(70, 40, '标签', size=12)
+    x = 140
+    for i, (a, b) in enumerate(zip(inputs, labels)):
+        c.box(x + i * 90, 132, 76, 34, a, 'emb')
+        c.box(x + i * 90, 24, 76, 34, b, 'fc')
+        c.box(x + i * 90, 78, 76, 30, '解码器', 'rnn')
+        c.line([(x + i * 90 + 38, 132), (x + i * 90 + 38, 108)])
+        c.line([(x + i * 90 + 38, 78), (x + i * 90 + 38, 58)])
+        if i:
+            c.line([(x + i * 90 - 14, 93), (x + i * 90, 93)])
+    c.text(400, 190, '训练时每一步都输入真实的前一个词元（强制教学），而不是模型自己的预测',
+           size=11, color='#444')
+    c.save(name)
+
+
+def module_tree_figure(name):
+    c = Canvas(620, 250)
+    c.rect(20, 30, 580, 200, fill='#fafafa')
+    c.text(310, 48, 'nn.Sequential：按顺序调用它包含的块', size=13, weight='bold')
+    c.rect(40, 70, 330, 140, fill='#f3f8ff')
+    c.text(205, 88, 'MLP（自定义块）：forward 描述计算', size=12)
+    c.box(60, 110, 130, 36, 'hidden', 'fc', 'LazyLinear(256)')
+    c.box(60, 160, 130, 36, 'ReLU', 'act', 'F.relu，无参数')
+    c.box(220, 110, 130, 36, 'out', 'fc', 'LazyLinear(10)')
+    c.line([(190, 178), (205, 178), (205, 128), (220, 128)])
+    c.line([(125, 146), (125, 160)])
+    c.box(400, 120, 180, 44, '另一个块', 'conv', '块可以任意嵌套')
+    c.line([(370, 142), (400, 142)])
+    c.save(name)
+
+
+def lazy_figure(name):
+    c = Canvas(900, 190)
+    c.text(215, 18, '第一次前向传播之前', size=13, weight='bold')
+    c.text(665, 18, '送入 X（形状 3 × 7）之后', size=13, weight='bold')
+    before = [('LazyLinear(64)', 'weight：形状未知'), ('ReLU', None),
+              ('LazyLinear(5)', 'weight：形状未知')]
+    after = [('Linear', 'weight：64 × 7'), ('ReLU', None), ('Linear', 'weight：5 × 64')]
+    for col, rows in enumerate((before, after)):
+        x = 20 + col * 450
+        for i, (label, detail) in enumerate(rows):
+            kind = 'act' if label == 'ReLU' else ('io' if col == 0 else 'fc')
+            c.box(x + i * 145, 50, 125, 46, label, kind, detail)
+            if i:
+                c.line([(x + i * 145 - 20, 73), (x + i * 145, 73)])
+    c.line([(430, 73), (470, 73)])
+    c.text(450, 130, '形状沿网络逐层传下去：第一层从输入的最后一维读出 7，', size=11, color='#444')
+    c.text(450, 150, '第二层从第一层输出的 64 维读出 64', size=11, color='#444')
+    c.save(name)
+
+
+def tied_figure(name):
+    c = Canvas(760, 150)
+    layers = ['Linear(6)', 'Tanh', 'tied', 'Tanh', 'tied', 'Tanh', 'Linear(3)']
+    for i, l in enumerate(layers):
+        kind = 'act' if l == 'Tanh' else ('attn' if l == 'tied' else 'fc')
+        c.box(20 + i * 105, 40, 90, 36, l, kind)
+        if i:
+            c.line([(20 + i * 105 - 15, 58), (20 + i * 105, 58)])
+    c.line([(20 + 2 * 105 + 45, 76), (20 + 2 * 105 + 45, 110), (20 + 4 * 105 + 45, 110),
+            (20 + 4 * 105 + 45, 76)], arrow=False, dash='5,4', color='#c0392b')
+    c.text(20 + 3 * 105 + 45, 126, '同一个层对象：两个位置共用一份权重，梯度相加', size=11,
+           color='#c0392b')
+    c.save(name)
+
+
+def oo_figure(name):
+    c = Canvas(760, 250)
+    c.box(30, 40, 170, 50, 'DataModule', 'io', 'train_dataloader()')
+    c.box(275, 40, 170, 50, 'Trainer', 'attn', 'fit(model, data)')
+    c.box(520, 40, 170, 50, 'Module', 'rnn', 'forward、loss')
+    c.line([(200, 65), (275, 65)])
+    c.line([(445, 65), (520, 65)])
+    c.rect(255, 140, 210, 96, fill=COLORS['fc'])
+    c.text(360, 156, '对每个小批量', size=12, weight='bold')
+    c.text(360, 178, 'training_step → loss', size=11)
+    c.text(360, 196, 'backward → 优化器更新', size=11)
+    c.text(360, 216, '（每轮之后 validation_step）', size=11)
+    c.line([(360, 90), (360, 150)])
+    c.text(613, 115, 'configure_optimizers()', size=11, color='#444', anchor='start')
+    c.line([(605, 90), (605, 185), (465, 185)])
+    c.text(123, 115, '小批量', size=11, color='#444', anchor='start')
+    c.line([(115, 90), (115, 185), (255, 185)])
+    c.save(name)
+
+
+def kfold_figure(name):
+    k = 5
+    c = Canvas(560, 40 + k * 34 + 40)
+    c.text(280, 18, f'{k} 折交叉验证：每一轮用一折验证，其余训练', size=13, weight='bold')
+    for r in range(k):
+        y = 40 + r * 34
+        c.text(60, y + 14, f'第 {r + 1} 轮', size=11)
+        for j in range(k):
+            fill = '#fde2c8' if j == r else '#cfe8fc'
+            c.rect(110 + j * 80, y, 76, 28, fill=fill, rx=0)
+            c.text(110 + j * 80 + 38, y + 14, '验证' if j == r else '训练', size=11)
+    c.text(280, 40 + k * 34 + 18, f'报告 {k} 轮验证误差的平均值', size=11, color='#444')
+    c.save(name)
+
+
+def receptive_field_figure(name):
+    c = Canvas(620, 275)
+    cell = 26
+
+    def grid(x, y, n, shade):
+        for i in range(n):
+            for j in range(n):
+                c.rect(x + j * cell, y + i * cell, cell, cell,
+                       fill='#8fd3f4' if (i, j) in shade else '#ffffff', rx=0)
+
+    grid(20, 50, 7, {(i, j) for i in range(1, 6) for j in range(1, 6)})
+    c.text(20 + 3.5 * cell, 30, '输入：5 × 5 的区域', size=12)
+    grid(260, 76, 5, {(i, j) for i in range(1, 4) for j in range(1, 4)})
+    c.text(260 + 2.5 * cell, 56, '第一个 3×3 卷积的输出', size=12)
+    grid(480, 102, 3, {(1, 1)})
+    c.text(480 + 1.5 * cell, 82, '第二个 3×3 卷积', size=12)
+    c.line([(210, 141), (255, 141)])
+    c.line([(395, 141), (475, 141)])
+    c.text(310, 258, '两个 3×3 卷积层（无填充）叠起来，输出的一个元素取决于输入的 5×5 区域', size=11,
+           color='#444')
+    c.save(name)
+
+
+def more_figures():
+    norm_axes_figure('arch-norm-axes.svg')
+    connectivity_figure('arch-cnn-rnn-attention.svg')
+    masked_softmax_figure('arch-masked-softmax.svg')
+    additive_figure('arch-additive-attention.svg')
+    lm_windows_figure('arch-lm-windows.svg')
+    mt_pad_figure('arch-mt-padding.svg')
+    teacher_forcing_figure('arch-teacher-forcing.svg')
+    module_tree_figure('arch-module-tree.svg')
+    lazy_figure('arch-lazy-init.svg')
+    tied_figure('arch-tied-params.svg')
+    oo_figure('arch-oo-design.svg')
+    kfold_figure('arch-kfold.svg')
+    receptive_field_figure('arch-receptive-field.svg')
+
+
 def main():
     stack_figure('arch-alexnet.svg', [('LeNet（28 × 28 输入）', cnn_layers(LENET, 28)),
                                       ('AlexNet（224 × 224 输入）', cnn_layers(ALEXNET, 224))],
@@ -333,6 +642,7 @@ def main():
     scoring_figure('arch-attention-scoring.svg')
     bahdanau_figure('arch-bahdanau.svg')
     pretraining_figure('arch-pretraining.svg')
+    more_figures()
 
 
 if __name__ == '__main__':
