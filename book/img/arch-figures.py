@@ -624,6 +624,361 @@ def more_figures():
     receptive_field_figure('arch-receptive-field.svg')
 
 
+# ----------------------------------------------------------- batch three
+def multi_out_figure(name):
+    """c_o output channels: one c_i-channel kernel per output channel."""
+    c = Canvas(720, 230)
+    c.box(20, 90, 120, 50, '输入', 'io', 'c_i × h × w')
+    for o in range(3):
+        y = 20 + o * 70
+        label = f'卷积核 {o + 1}' if o < 2 else f'卷积核 c_o'
+        c.box(220, y, 150, 44, label, 'conv', 'c_i × k_h × k_w')
+        c.box(460, y, 150, 44, f'输出通道 {o + 1}' if o < 2 else '输出通道 c_o', 'fc', 'h′ × w′')
+        c.line([(140, 115), (180, 115), (180, y + 22), (220, y + 22)])
+        c.line([(370, y + 22), (460, y + 22)])
+    c.text(295, 222, '卷积核张量：c_o × c_i × k_h × k_w', size=12, color='#444')
+    c.text(660, 115, '连结', size=12, color='#444')
+    c.save(name)
+
+
+def gap_figure(name):
+    c = Canvas(620, 215)
+    for k in range(4):
+        x = 40 + k * 22
+        y = 40 + k * 16
+        c.rect(x, y, 90, 90, fill=['#cfe8fc', '#d9f2d0', '#fde2c8', '#f3e0f7'][k])
+    c.text(110, 200, '10 个通道，每个 h × w', size=12)
+    c.line([(250, 110), (330, 110)])
+    c.text(290, 92, '每个通道取平均', size=11, color='#444')
+    for k in range(4):
+        c.rect(350 + k * 44, 94, 34, 34, fill=['#cfe8fc', '#d9f2d0', '#fde2c8', '#f3e0f7'][k])
+    c.text(460, 150, '10 个数：每类一个得分（图中只画出 4 个通道）', size=11, color='#444')
+    c.save(name)
+
+
+def rnn_shapes_figure(name):
+    c = Canvas(760, 200)
+    rows = [('输入 X', '(批量, 时间步)', 'io'), ('转置 + 独热编码', '(时间步, 批量, 词表)', 'emb'),
+            ('循环层', '(时间步, 批量, 隐藏单元)', 'rnn'), ('输出层', '(批量, 时间步, 词表)', 'fc')]
+    for i, (a, b, k) in enumerate(rows):
+        x = 15 + i * 188
+        c.box(x, 60, 170, 56, a, k, b)
+        if i:
+            c.line([(x - 18, 88), (x, 88)])
+    c.text(380, 160, '时间步放在第一维，循环才能沿第一维逐步取出每个时间步的小批量', size=11,
+           color='#444')
+    c.save(name)
+
+
+def clip_figure(name):
+    import math
+    c = Canvas(420, 320)
+    cx, cy, r = 150, 170, 90
+    c.items.append(f"<circle cx='{cx}' cy='{cy}' r='{r}' fill='#f3f8ff' stroke='#333' "
+                   "stroke-width='1.2' stroke-dasharray='5,4'/>")
+    gx, gy = 230, -100
+    n = math.hypot(gx, gy)
+    c.line([(cx, cy), (cx + gx, cy + gy)], color='#c0392b')
+    c.line([(cx, cy), (cx + gx * r / n, cy + gy * r / n)], color='#1f6fb2')
+    c.text(cx + gx + 6, cy + gy - 10, 'g', size=15, anchor='start', color='#c0392b')
+    c.text(cx + gx * r / n - 30, cy + gy * r / n - 6, '(θ/‖g‖) g', size=13, anchor='end',
+           color='#1f6fb2')
+    c.text(cx, cy + r + 16, '半径 θ', size=12)
+    c.text(210, 305, '‖g‖ > θ 时，把 g 缩放到球面上；方向不变', size=11, color='#444')
+    c.save(name)
+
+
+def sgd_loop_figure(name):
+    c = Canvas(680, 230)
+    steps = [('随机取一个小批量', 'io'), ('前向传播：预测 ŷ', 'fc'), ('计算损失 l(ŷ, y)', 'attn'),
+             ('反向传播：求梯度', 'norm'), ('更新参数 w ← w − η g', 'conv')]
+    pos = [(20, 30), (250, 30), (480, 30), (480, 150), (250, 150)]
+    for (label, kind), (x, y) in zip(steps, pos):
+        c.box(x, y, 180, 44, label, kind)
+    c.line([(200, 52), (250, 52)])
+    c.line([(430, 52), (480, 52)])
+    c.line([(570, 74), (570, 150)])
+    c.line([(480, 172), (430, 172)])
+    c.line([(250, 172), (110, 172), (110, 74)])
+    c.text(180, 200, '重复，直到用完若干轮（epoch）', size=11, color='#444')
+    c.save(name)
+
+
+def softmax_figure(name):
+    import math
+    o = [1.0, -1.0, 2.0]
+    e = [math.exp(v) for v in o]
+    z = sum(e)
+    p = [v / z for v in e]
+    y = [0, 0, 1]
+    c = Canvas(760, 200)
+    c.text(60, 20, '未规范化的预测 o', size=12)
+    c.text(250, 20, 'exp(o)', size=12)
+    c.text(430, 20, 'ŷ = softmax(o)', size=12)
+    c.text(620, 20, '标签 y（独热）', size=12)
+    for i in range(3):
+        yy = 40 + i * 40
+        c.box(20, yy, 80, 30, f'{o[i]:g}', 'io')
+        c.box(210, yy, 80, 30, f'{e[i]:.3f}', 'fc')
+        c.box(390, yy, 80, 30, f'{p[i]:.3f}', 'attn')
+        c.box(580, yy, 80, 30, f'{y[i]}', 'io')
+        c.line([(100, yy + 15), (210, yy + 15)])
+        c.line([(290, yy + 15), (390, yy + 15)])
+    c.text(340, 172, f'除以总和 {z:.3f}', size=11, color='#444')
+    c.text(590, 172, f'损失 −log ŷ₃ = {-math.log(p[2]):.3f}', size=11, color='#444')
+    c.save(name)
+
+
+def split_figure(name):
+    c = Canvas(680, 130)
+    parts = [('训练集：拟合参数', 0.6, '#cfe8fc'), ('验证集：选择模型', 0.2, '#fde2c8'),
+             ('测试集：最后评估', 0.2, '#d9f2d0')]
+    x = 20
+    for label, frac, fill in parts:
+        w = 640 * frac
+        c.rect(x, 40, w, 40, fill=fill, rx=0)
+        c.text(x + w / 2, 60, label, size=12)
+        x += w
+    c.text(340, 105, '（比例只是示意；数据很少时可以用 K 折交叉验证代替单独的验证集）', size=11, color='#444')
+    c.save(name)
+
+
+def capacity_figure(name):
+    c = Canvas(560, 300)
+    x0, y0, w, h = 70, 30, 440, 210
+    c.line([(x0, y0 + h), (x0 + w, y0 + h)])
+    c.line([(x0, y0 + h), (x0, y0)])
+    train = []
+    gen = []
+    for i in range(0, 101):
+        t = i / 100
+        tr = 0.85 * (1 - t) ** 2 + 0.05
+        ge = tr + 0.6 * t ** 2.2 + 0.03
+        train.append((x0 + t * w, y0 + h - tr * h))
+        gen.append((x0 + t * w, y0 + h - min(ge, 1.0) * h))
+    c.line(train, arrow=False, color='#1f6fb2')
+    c.line(gen, arrow=False, color='#c0392b')
+    best = min(range(101), key=lambda i: gen[i][1] * -1)
+    bx = gen[best][0]
+    c.line([(bx, y0 + 10), (bx, y0 + h)], arrow=False, dash='4,3', color='#777')
+    c.text(x0 + w / 2, y0 + h + 22, '模型复杂度 →', size=12)
+    c.text(x0 - 12, y0 + h / 2, '误差', size=12, anchor='end')
+    c.text(x0 + w - 10, train[-1][1] - 12, '训练误差', size=12, anchor='end', color='#1f6fb2')
+    c.text(x0 + w - 60, y0 + 28, '泛化误差', size=12, anchor='end', color='#c0392b')
+    c.text(x0 + 60, y0 + h + 45, '欠拟合', size=12)
+    c.text(x0 + w - 60, y0 + h + 45, '过拟合', size=12)
+    c.text(bx, y0 + 2, '最合适的复杂度', size=11, color='#444')
+    c.save(name)
+
+
+def bump(c, x0, y0, w, h, mu, sigma, color, label=None):
+    import math
+    pts = []
+    for i in range(101):
+        x = i / 100
+        v = math.exp(-0.5 * ((x - mu) / sigma) ** 2)
+        pts.append((x0 + x * w, y0 + h - v * h))
+    c.line(pts, arrow=False, color=color)
+    if label:
+        c.text(x0 + mu * w, y0 + h - h - 10, label, size=11, color=color)
+
+
+def shift_figure(name):
+    c = Canvas(780, 220)
+    panels = [('协变量偏移：p(x) 变了，p(y | x) 不变', 'x（例如照片的风格）'),
+              ('标签偏移：p(y) 变了，p(x | y) 不变', 'y（例如各种疾病的发病率）')]
+    for k, (title, axis) in enumerate(panels):
+        x0 = 30 + k * 390
+        c.text(x0 + 170, 20, title, size=13, weight='bold')
+        c.line([(x0, 170), (x0 + 340, 170)])
+        if k == 0:
+            bump(c, x0, 60, 340, 100, 0.3, 0.12, '#1f6fb2', '训练（源）')
+            bump(c, x0, 60, 340, 100, 0.65, 0.12, '#c0392b', '部署（目标）')
+        else:
+            for j, (a, b) in enumerate([(0.7, 0.2), (0.2, 0.5), (0.1, 0.3)]):
+                bx = x0 + 40 + j * 100
+                c.rect(bx, 170 - a * 110, 30, a * 110, fill='#8fd3f4', rx=0)
+                c.rect(bx + 34, 170 - b * 110, 30, b * 110, fill='#f5b7b1', rx=0)
+                c.text(bx + 32, 182, f'类别 {j + 1}', size=11)
+            c.text(x0 + 280, 80, '蓝：训练  红：部署', size=11, color='#444')
+        c.text(x0 + 170, 205, axis, size=11, color='#444')
+    c.save(name)
+
+
+def autoregressive_figure(name):
+    c = Canvas(760, 250)
+    c.text(190, 18, '只看最近 τ 个观测（马尔可夫模型）', size=13, weight='bold')
+    c.text(570, 18, '隐变量自回归模型', size=13, weight='bold')
+    for i, lab in enumerate(['x_{t−3}', 'x_{t−2}', 'x_{t−1}']):
+        c.box(40 + i * 90, 180, 76, 34, lab.replace('_{', '').replace('}', ''), 'io')
+        c.line([(78 + i * 90, 180), (190, 124)], arrow=False)
+    c.box(130, 90, 120, 34, '回归模型', 'fc')
+    c.line([(190, 124), (190, 124)])
+    c.box(150, 40, 80, 30, 'x̂t', 'attn')
+    c.line([(190, 90), (190, 70)])
+    c.text(190, 232, 'τ = 3：输入长度固定', size=11, color='#444')
+    for i in range(3):
+        x = 420 + i * 110
+        c.box(x, 180, 76, 34, f'x{"₁₂₃"[i]}' if i < 2 else 'x_{t−1}'.replace('_{', '').replace('}', ''), 'io')
+        c.box(x, 110, 76, 34, f'h{"₂₃"[i]}' if i < 2 else 'ht', 'rnn')
+        c.line([(x + 38, 180), (x + 38, 144)])
+        c.box(x, 40, 76, 30, f'x̂{"₂₃"[i]}' if i < 2 else 'x̂t', 'attn')
+        c.line([(x + 38, 110), (x + 38, 70)])
+        if i:
+            c.line([(x - 34, 127), (x, 127)])
+    c.text(570, 232, '摘要 ht = g(ht−1, xt−1) 汇总全部历史', size=11,
+           color='#444')
+    c.save(name)
+
+
+def text_pipeline_figure(name):
+    c = Canvas(780, 160)
+    steps = [('原始文本', 'The Time Machine, by…'), ('预处理', 'the time machine by'),
+             ('词元化', "['t','h','e',' ', …]"), ('词表', '词元 ↔ 索引'), ('索引序列', '[3, 9, 2, 1, …]')]
+    for i, (a, b) in enumerate(steps):
+        x = 10 + i * 155
+        c.box(x, 50, 140, 52, a, 'io' if i in (0, 4) else 'fc', b)
+        if i:
+            c.line([(x - 15, 76), (x, 76)])
+    c.text(390, 135, '（示意：索引的具体数值取决于词表）', size=11, color='#444')
+    c.save(name)
+
+
+def devices_figure(name):
+    c = Canvas(640, 220)
+    c.rect(20, 30, 250, 150, fill='#f7f7f7')
+    c.text(145, 48, 'CPU 与主内存', size=13, weight='bold')
+    c.rect(370, 30, 250, 150, fill='#f3f8ff')
+    c.text(495, 48, 'GPU 与显存', size=13, weight='bold')
+    c.box(60, 80, 170, 40, '张量 X', 'io', "device='cpu'")
+    c.box(410, 80, 170, 40, "Y = X.to('cuda:0')", 'fc', "device='cuda:0'")
+    c.line([(230, 100), (410, 100)])
+    c.text(320, 88, '复制（较慢）', size=11, color='#444')
+    c.text(145, 150, '在这里的运算由 CPU 执行', size=11, color='#444')
+    c.text(495, 150, '在这里的运算由 GPU 执行', size=11, color='#444')
+    c.text(320, 205, '参与同一个运算的张量必须在同一个设备上', size=11, color='#444')
+    c.save(name)
+
+
+def read_write_figure(name):
+    c = Canvas(700, 160)
+    c.box(20, 50, 150, 50, '训练好的模型', 'rnn', 'net')
+    c.box(230, 50, 170, 50, 'state_dict()', 'io', '参数名 → 张量')
+    c.box(460, 50, 110, 50, '文件', 'io', 'net.pt')
+    c.line([(170, 75), (230, 75)])
+    c.line([(400, 75), (460, 75)])
+    c.box(460, 120, 230, 34, '同样结构的新模型 load_state_dict', 'fc')
+    c.line([(515, 100), (515, 120)])
+    c.text(300, 140, '保存的只是参数，结构由代码重新构造', size=11, color='#444')
+    c.save(name)
+
+
+def tensor_axes_figure(name):
+    c = Canvas(760, 200)
+    cell = 24
+    c.rect(30, 80, cell, cell, fill='#cfe8fc', rx=0)
+    c.text(42, 150, '标量', size=12)
+    c.text(42, 168, '形状 ()', size=11, color='#444')
+    for i in range(4):
+        c.rect(110 + i * cell, 80, cell, cell, fill='#cfe8fc', rx=0)
+    c.text(158, 150, '向量', size=12)
+    c.text(158, 168, '形状 (4,)', size=11, color='#444')
+    for i in range(3):
+        for j in range(4):
+            c.rect(270 + j * cell, 56 + i * cell, cell, cell, fill='#cfe8fc', rx=0)
+    c.text(318, 150, '矩阵', size=12)
+    c.text(318, 168, '形状 (3, 4)', size=11, color='#444')
+    for d in range(2, -1, -1):
+        for i in range(3):
+            for j in range(4):
+                c.rect(450 + d * 14 + j * cell, 56 - d * 14 + i * cell, cell, cell,
+                       fill=['#cfe8fc', '#d9f2d0', '#fde2c8'][d], rx=0)
+    c.text(520, 150, '三阶张量', size=12)
+    c.text(520, 168, '形状 (3, 3, 4)', size=11, color='#444')
+    c.text(660, 100, '轴的个数 = 阶', size=11, color='#444')
+    c.save(name)
+
+
+def matvec_figure(name):
+    c = Canvas(620, 180)
+    cell = 30
+    for i in range(3):
+        for j in range(4):
+            c.rect(30 + j * cell, 40 + i * cell, cell, cell,
+                   fill='#8fd3f4' if i == 1 else '#ffffff', rx=0)
+    c.text(90, 25, 'A（3 × 4）', size=12)
+    for j in range(4):
+        c.rect(200, 25 + j * cell, cell, cell, fill='#8fd3f4', rx=0)
+    c.text(215, 12, 'x（4）', size=12)
+    c.text(250, 85, '=', size=18)
+    for i in range(3):
+        c.rect(280, 40 + i * cell, cell, cell, fill='#8fd3f4' if i == 1 else '#ffffff', rx=0)
+    c.text(295, 25, 'Ax（3）', size=12)
+    c.text(330, 85, '第 i 个元素 = A 的第 i 行与 x 的点积', size=12, anchor='start')
+    c.text(330, 110, '（图中着色的是 i = 2）', size=11, anchor='start', color='#444')
+    c.save(name)
+
+
+def kaggle_figure(name):
+    c = Canvas(760, 200)
+    c.box(20, 30, 150, 44, '数值特征', 'io', '面积、房龄……')
+    c.box(20, 120, 150, 44, '类别特征', 'io', '街区、屋顶类型……')
+    c.box(230, 30, 200, 44, '标准化为均值 0、方差 1', 'fc', '缺失值补 0（即均值）')
+    c.box(230, 120, 200, 44, '独热编码', 'fc', '缺失也作为一个类别')
+    c.line([(170, 52), (230, 52)])
+    c.line([(170, 142), (230, 142)])
+    c.box(500, 75, 120, 44, '拼成特征矩阵', 'attn')
+    c.line([(430, 52), (470, 52), (470, 97), (500, 97)])
+    c.line([(430, 142), (470, 142), (470, 97)], arrow=False)
+    c.box(650, 75, 100, 44, '模型', 'rnn', '对数 RMSE')
+    c.line([(620, 97), (650, 97)])
+    c.save(name)
+
+
+def nw_figure(name):
+    import math
+    c = Canvas(640, 260)
+    x0, y0, w, h = 40, 30, 560, 170
+    c.line([(x0, y0 + h), (x0 + w, y0 + h)])
+    keys = [0.1, 0.22, 0.35, 0.48, 0.6, 0.75, 0.9]
+    vals = [0.3, 0.5, 0.45, 0.7, 0.8, 0.6, 0.4]
+    q, sigma = 0.5, 0.1
+    wts = [math.exp(-0.5 * ((k - q) / sigma) ** 2) for k in keys]
+    z = sum(wts)
+    bump(c, x0, y0 + 60, w, h - 60, q, sigma, '#f0a500')
+    for k, v, wt in zip(keys, vals, wts):
+        x = x0 + k * w
+        r = 4 + 10 * wt / z
+        c.items.append(f"<circle cx='{x:.1f}' cy='{y0 + h - v * h:.1f}' r='{r:.1f}' "
+                       "fill='#8fd3f4' stroke='#333' stroke-width='1'/>")
+    c.line([(x0 + q * w, y0 + h + 6), (x0 + q * w, y0 + 6)], arrow=False, dash='4,3',
+           color='#c0392b')
+    c.text(x0 + q * w, y0 + h + 18, '查询 x', size=12, color='#c0392b')
+    c.text(x0 + w / 2, 238, '圆点：训练样本（键 xᵢ，值 yᵢ）；圆越大，注意力权重越大；黄线：高斯核', size=11,
+           color='#444')
+    c.save(name)
+
+
+def batch_three():
+    multi_out_figure('arch-conv-multi-out.svg')
+    gap_figure('arch-global-avg-pool.svg')
+    rnn_shapes_figure('arch-rnn-shapes.svg')
+    clip_figure('arch-grad-clip.svg')
+    sgd_loop_figure('arch-sgd-loop.svg')
+    softmax_figure('arch-softmax.svg')
+    split_figure('arch-data-split.svg')
+    capacity_figure('arch-capacity.svg')
+    shift_figure('arch-distribution-shift.svg')
+    autoregressive_figure('arch-autoregressive.svg')
+    text_pipeline_figure('arch-text-pipeline.svg')
+    devices_figure('arch-devices.svg')
+    read_write_figure('arch-read-write.svg')
+    tensor_axes_figure('arch-tensor-axes.svg')
+    matvec_figure('arch-matvec.svg')
+    kaggle_figure('arch-kaggle-features.svg')
+    nw_figure('arch-nadaraya-watson.svg')
+
+
 def main():
     stack_figure('arch-alexnet.svg', [('LeNet（28 × 28 输入）', cnn_layers(LENET, 28)),
                                       ('AlexNet（224 × 224 输入）', cnn_layers(ALEXNET, 224))],
@@ -643,6 +998,7 @@ def main():
     bahdanau_figure('arch-bahdanau.svg')
     pretraining_figure('arch-pretraining.svg')
     more_figures()
+    batch_three()
 
 
 if __name__ == '__main__':
