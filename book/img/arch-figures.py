@@ -979,6 +979,64 @@ def batch_three():
     nw_figure('arch-nadaraya-watson.svg')
 
 
+# ------------------------------------------------------------ batch four
+def positional_figure(name):
+    """P[i, 2j] = sin(i / 10000^(2j/d)), P[i, 2j+1] = cos(...), for 12 positions, d = 16."""
+    import math
+    n, d = 12, 16
+    cell = 26
+    c = Canvas(60 + d * cell + 180, 50 + n * cell + 50)
+    for i in range(n):
+        for col in range(d):
+            j = col // 2
+            angle = i / 10000 ** (2 * j / d)
+            v = math.sin(angle) if col % 2 == 0 else math.cos(angle)
+            # blue for -1, white for 0, red for +1
+            if v >= 0:
+                rgb = (255, int(255 * (1 - v)), int(255 * (1 - v)))
+            else:
+                rgb = (int(255 * (1 + v)), int(255 * (1 + v)), 255)
+            c.rect(60 + col * cell, 40 + i * cell, cell, cell,
+                   fill='#%02x%02x%02x' % rgb, rx=0, stroke='#999')
+    c.text(60 + d * cell / 2, 24, '编码维度（偶数列 sin，奇数列 cos）', size=12)
+    c.text(44, 40 + n * cell / 2, '位置 i', size=12, anchor='end')
+    for i in range(0, n, 3):
+        c.text(52, 40 + (i + 0.5) * cell, str(i), size=10, anchor='end')
+    c.text(60 + d * cell + 20, 60, '红：+1', size=11, anchor='start', color='#c0392b')
+    c.text(60 + d * cell + 20, 80, '白：0', size=11, anchor='start')
+    c.text(60 + d * cell + 20, 100, '蓝：−1', size=11, anchor='start', color='#1f6fb2')
+    c.text(60 + d * cell / 2, 40 + n * cell + 24, f'd = {d}：左边的列频率高、变化快，右边的列变化慢',
+           size=11, color='#444')
+    c.save(name)
+
+
+def bn_modes_figure(name):
+    c = Canvas(720, 220)
+    c.text(175, 18, '训练', size=14, weight='bold')
+    c.text(545, 18, '预测', size=14, weight='bold')
+    c.box(40, 40, 270, 44, '小批量的均值和方差', 'norm', '用来标准化这一批')
+    c.box(40, 130, 270, 44, '更新移动平均', 'io', 'μ̂ ← (1 − m) μ̂ + m μ_B（方差同理）')
+    c.line([(175, 84), (175, 130)])
+    c.box(410, 85, 270, 44, '用移动平均估计的总体均值和方差', 'norm', '每个样本的输出只取决于它自己')
+    c.line([(310, 152), (360, 152), (360, 107), (410, 107)])
+    c.text(360, 200, '训练结束时的移动平均 → 预测时使用的统计量（m 即代码中的 momentum）', size=11,
+           color='#444')
+    c.save(name)
+
+
+def transition_figure(name):
+    rows = [('稠密块的输出', 'c 个通道，h × w', 'io'), ('批量规范化，ReLU', None, 'norm'),
+            ('1×1 卷积', '减少到 num_channels 个通道', 'conv'),
+            ('2×2 平均汇聚，步幅 2', '高和宽减半：h/2 × w/2', 'pool')]
+    stack_figure(name, [('过渡层', rows)], width_each=260, h=42, gap=14)
+
+
+def batch_four():
+    positional_figure('arch-positional-encoding.svg')
+    bn_modes_figure('arch-bn-modes.svg')
+    transition_figure('arch-transition.svg')
+
+
 def main():
     stack_figure('arch-alexnet.svg', [('LeNet（28 × 28 输入）', cnn_layers(LENET, 28)),
                                       ('AlexNet（224 × 224 输入）', cnn_layers(ALEXNET, 224))],
@@ -999,6 +1057,7 @@ def main():
     pretraining_figure('arch-pretraining.svg')
     more_figures()
     batch_three()
+    batch_four()
 
 
 if __name__ == '__main__':
