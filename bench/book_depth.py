@@ -49,7 +49,9 @@ RENAMES: dict[str, tuple[str, ...]] = {
 
 _FENCE = re.compile(r"^\s*(```+|~~~+)")
 _TAB = re.compile(r"^:begin_tab:`([^`]*)`")
-_DIRECTIVE = re.compile(r"^\s*(:[a-z_]+:|!\[|\[.*\]\(https?://|<)")
+# a line that is only a directive (":label:`x`", ":width:`400px`"), an image, a bare link
+# or raw HTML; prose lines that start with a role (":numref:`x` 表明……") are prose
+_DIRECTIVE = re.compile(r"^\s*(:[a-z_]+:(`[^`]*`)?\s*$|!\[|\[[^\]]*\]\(https?://[^)]*\)\s*$|<)")
 
 
 def prose_chars(text: str) -> int:
@@ -78,11 +80,13 @@ def prose_chars(text: str) -> int:
             continue
         if skip_tab:
             continue
-        if stripped.startswith("$$"):
-            if stripped.count("$$") == 1:
-                in_math = not in_math
+        if in_math:  # a display-math block ends at the line that holds the closing $$
+            in_math = "$$" not in line
             continue
-        if in_math or _DIRECTIVE.match(line):
+        if stripped.startswith("$$"):
+            in_math = stripped.count("$$") == 1
+            continue
+        if _DIRECTIVE.match(line):
             continue
         n += len(re.sub(r"\s", "", line))
     return n

@@ -101,10 +101,11 @@ def prose_lines(text: str):
         if m:
             fence = m.group(1)
             continue
-        if line.strip().startswith("$$") and line.strip().count("$$") == 1:
-            in_math = not in_math
+        if in_math:  # a display-math block ends at the line that holds the closing $$
+            in_math = "$$" not in line
             continue
-        if in_math:
+        if line.strip().startswith("$$"):
+            in_math = line.strip().count("$$") == 1
             continue
         yield n, _INLINE.sub(" ", line)
 

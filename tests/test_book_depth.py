@@ -8,9 +8,11 @@ from bench.book_depth import figures, prose_chars, shared_rows
 def test_prose_leaves_out_code_math_directives_and_other_tabs():
     text = ("# 标题\n:label:`sec_x`\n\n正文 a b。\n\n```{.python .input}\nx = 1\n```\n\n"
             "$$\ny = x\n$$\n\n![图](../img/a.svg)\n\n:begin_tab:`mxnet`\n不算\n:end_tab:\n\n"
-            ":begin_tab:`pytorch`\n算\n:end_tab:\n")
-    # "#标题" (3) + "正文ab。" (5) + "算" (1)
-    assert prose_chars(text) == 9
+            ":begin_tab:`pytorch`\n算\n:end_tab:\n:numref:`x`见。\n")
+    # "#标题" (3) + "正文ab。" (5) + "算" (1) + ":numref:`x`见。" (13): a role starting a line
+    assert prose_chars(text) == 22
+    # a display-math block whose closing $$ ends a line of math
+    assert prose_chars("$$\\begin{aligned}\na &= 1\n\\end{aligned}$$\n后文\n") == 2
 
 
 def test_shared_sections_and_figures(tmp_path):

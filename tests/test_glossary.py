@@ -31,8 +31,8 @@ def test_variants_in_prose_are_found_with_their_line():
 def test_code_inline_code_and_math_are_not_prose():
     text = ("```{.python .input}\n# 池化层\nx = '教师强制'\n```\n"
             "代码 `池化层` 与公式 $\\textrm{池化层}$ 不算。\n$$\n\\textrm{教师强制}\n$$\n"
-            "~~~\n池化层\n~~~\n然后是池化层。\n")
-    assert [(n, v) for n, v, _ in find_variants(text, terms())] == [(12, "池化层")]
+            "~~~\n池化层\n~~~\n然后是池化层。\n$$\\begin{a}\n池化层\n\\end{a}$$\n又是池化层。\n")
+    assert [(n, v) for n, v, _ in find_variants(text, terms())] == [(12, "池化层"), (16, "池化层")]
 
 
 def test_bad_glossary_lines_are_errors_with_line_numbers():
