@@ -1037,6 +1037,37 @@ def batch_four():
     transition_figure('arch-transition.svg')
 
 
+def rnn_modes_figure(name):
+    """Four ways to use an RNN: aligned outputs, one output, one input, seq2seq."""
+    c = Canvas(900, 230)
+    panels = [('逐步输出', [1, 1, 1, 1], [1, 1, 1, 1]), ('只在最后输出', [1, 1, 1, 1], [0, 0, 0, 1]),
+              ('由一个输入生成序列', [1, 0, 0, 0], [1, 1, 1, 1]),
+              ('序列到序列', [1, 1, 1, 0, 0, 0], [0, 0, 0, 1, 1, 1])]
+    x0 = 15
+    for title, ins, outs in panels:
+        n = len(ins)
+        step = 36
+        width = n * step
+        c.text(x0 + width / 2, 18, title, size=12, weight='bold')
+        for i in range(n):
+            x = x0 + i * step
+            c.rect(x, 95, 26, 26, fill=COLORS['attn'] if outs[i] else COLORS['rnn'])
+            if i:
+                c.line([(x - 10, 108), (x, 108)])
+            if ins[i]:
+                c.rect(x + 3, 170, 20, 20, fill=COLORS['emb'])
+                c.line([(x + 13, 170), (x + 13, 121)])
+            if outs[i]:
+                c.rect(x + 3, 35, 20, 20, fill=COLORS['fc'])
+                c.line([(x + 13, 95), (x + 13, 55)])
+        if title == '序列到序列':
+            c.text(x0 + 1.5 * step - 5, 212, '编码器', size=10, color='#444')
+            c.text(x0 + 4.5 * step - 5, 212, '解码器', size=10, color='#444')
+        x0 += width + 45
+    c.text(450, 226, '下：输入；中：各时间步的隐状态；上：输出', size=10, color='#444')
+    c.save(name)
+
+
 def main():
     stack_figure('arch-alexnet.svg', [('LeNet（28 × 28 输入）', cnn_layers(LENET, 28)),
                                       ('AlexNet（224 × 224 输入）', cnn_layers(ALEXNET, 224))],
@@ -1058,6 +1089,7 @@ def main():
     more_figures()
     batch_three()
     batch_four()
+    rnn_modes_figure('arch-rnn-modes.svg')
 
 
 if __name__ == '__main__':
