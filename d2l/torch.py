@@ -868,7 +868,8 @@ class FashionMNIST(d2l.DataModule):
         self.save_hyperparameters()
         # Quick mode (D2L_QUICK=1): fewer, smaller images in batches of at most 16
         self.batch_size = d2l.quick_cap(batch_size, 16)
-        self.resize = tuple(d2l.quick_cap(side, 96) for side in resize)
+        # (sides above 32 shrink to a third, but not below 32: 224 -> 74, 96 -> 32)
+        self.resize = tuple(d2l.quick_cap(side, max(32, side // 3)) for side in resize)
         X_train, y_train, X_val, y_val = load_fashion_mnist(root)
         n_train, n_val = d2l.quick_cap(len(X_train), 2048), d2l.quick_cap(len(X_val), 256)
         X_train, y_train, X_val, y_val = X_train[:n_train], y_train[:n_train], X_val[:n_val], y_val[:n_val]

@@ -306,9 +306,12 @@ def test_fashion_mnist_resize_and_quick(fashion_fixture, tmp_path, monkeypatch):
     # Quick mode also caps the batch size and the image size, so that the book's
     # cells can always state the full-mode settings
     big = d2l.FashionMNIST(batch_size=128, resize=(224, 224), root=str(tmp_path / 'empty'))
-    assert (big.batch_size, big.resize) == (16, (96, 96))
+    assert (big.batch_size, big.resize) == (16, (74, 74))
     X, _ = next(iter(big.train_dataloader()))
-    assert X.shape == (16, 1, 96, 96)
+    assert X.shape == (16, 1, 74, 74)
+    sizes = [d2l.FashionMNIST(resize=(side, side), root=str(tmp_path / 'empty')).resize[0]
+             for side in (28, 32, 64, 96)]
+    assert sizes == [28, 32, 32, 32]
     monkeypatch.setattr(d2l, 'QUICK', False)
     full = d2l.FashionMNIST(batch_size=128, resize=(224, 224), root=str(tmp_path / 'empty'))
     assert (full.batch_size, full.resize) == (128, (224, 224))
