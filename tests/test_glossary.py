@@ -8,7 +8,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from d2lbook.errors import Diagnostics
-from d2lbook.glossary import check_glossary, find_variants, parse_glossary
+from d2lbook.source.glossary import check_glossary, find_variants, parse_glossary
 from d2lbook.source.parse import load_book
 
 BOOK = Path(__file__).resolve().parents[1] / "book"
