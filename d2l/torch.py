@@ -320,6 +320,14 @@ def quick_cap(value, limit):
     return min(value, limit) if QUICK else value
 
 
+def train_steps(n):
+    """range(n) for a hand-written training loop; at most 50 steps in quick mode.
+
+    Defined in :numref:`sec_oo-design`
+    """
+    return range(quick_cap(n, 50))
+
+
 class Module(nn.Module, d2l.HyperParameters):
     """The base class of models.
 

@@ -320,8 +320,10 @@ def test_fashion_mnist_resize_and_quick(fashion_fixture, tmp_path, monkeypatch):
 def test_quick_cap(monkeypatch):
     monkeypatch.setattr(d2l, 'QUICK', True)
     assert (d2l.quick_cap(500, 50), d2l.quick_cap(5, 50)) == (50, 5)
+    assert (d2l.train_steps(600), d2l.train_steps(7)) == (range(50), range(7))
     monkeypatch.setattr(d2l, 'QUICK', False)
     assert d2l.quick_cap(500, 50) == 500
+    assert d2l.train_steps(600) == range(600)
 
 
 def test_read_idx_rejects_truncated_file(tmp_path):
