@@ -383,6 +383,19 @@ class Builder:
         downloads, colabs, copies = [], [], []
         repos = self._colab
         for tab in self.site.tabs:
+            deck = self.notebooks_dir.parent / "slides" / tab / (sec.path + ".html")
+            if deck.is_file():  # `build slides` (d2lbook.outputs.slides) made one
+                rel = f"slides/{tab}/{sec.path}.html"
+                copies.append((deck, self.out / rel))
+                downloads.append({"tab": tab, "name": tab_name(tab), "slides": True,
+                                  "url": rel_prefix(sec.path) + rel,
+                                  "title": self.site.strings["slides_title"].format(
+                                      tab=tab_name(tab))})
+                assets = self.notebooks_dir.parent / "slides" / "_reveal"
+                if not getattr(self, "_slide_assets", False) and assets.is_dir():
+                    self._slide_assets = True
+                    copies += [(f, self.out / "slides" / "_reveal" / f.relative_to(assets))
+                               for f in assets.rglob("*") if f.is_file()]
             src = self.notebooks_dir / tab / (sec.path + ".ipynb")
             if not src.is_file():
                 continue
@@ -555,7 +568,15 @@ class Builder:
             self.report.search = "skipped"
         elif todo or self.report.removed or not (
                 self.out / "pagefind" / "pagefind.js").is_file():
-            self.report.search = run_pagefind(self.out, self.diags)
+            from d2lbook.outputs.html import search_bg
+
+            if getattr(self, "background_search", False) and not self.report.removed \
+                    and search_bg.wanted(self.out, len(todo), len(pages)):
+                # a small edit: re-index in the background; the previous index answers
+                # until the new one replaces it
+                self.report.search = search_bg.start(self.out)
+            else:
+                self.report.search = run_pagefind(self.out, self.diags)
         else:
             self.report.search = "up to date"
         tm["search"] = time.perf_counter() - t1
@@ -808,7 +829,8 @@ def run_pagefind(site_dir: Path, diags: Diagnostics) -> str:
 
 def build_html(book: Book, refs, out_dir: Path | str, results=None,
                diags: Diagnostics | None = None, changed=None, search: bool | None = None,
-               notebooks_dir: Path | None = None) -> BuildReport:
+               notebooks_dir: Path | None = None,
+               background_search: bool = False) -> BuildReport:
     """Write the website for ``book`` into ``out_dir``.
 
     ``results``: ``{tab: {section path: SectionResult}}`` from the eval step, or None.
@@ -820,6 +842,8 @@ def build_html(book: Book, refs, out_dir: Path | str, results=None,
         search = changed is None
     b = Builder(book, refs, Path(out_dir), results=results, diags=diags, search=search,
                 notebooks_dir=notebooks_dir)
+    # after a small change, the search index is updated by a detached process (search_bg)
+    b.background_search = background_search  # type: ignore[attr-defined]
     return b.build()
 
 
