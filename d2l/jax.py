@@ -321,6 +321,22 @@ def get_key():
 QUICK = os.environ.get('D2L_QUICK', '0').strip().lower() in ('1', 'true', 'yes')
 
 
+def quick_cap(value, limit):
+    """`value` in full mode; at most `limit` in quick mode (D2L_QUICK=1).
+
+    Defined in :numref:`sec_oo-design`
+    """
+    return min(value, limit) if QUICK else value
+
+
+def train_steps(n):
+    """range(n) for a hand-written training loop; at most 50 steps in quick mode.
+
+    Defined in :numref:`sec_oo-design`
+    """
+    return range(quick_cap(n, 50))
+
+
 nn_Module = nn.Module
 
 

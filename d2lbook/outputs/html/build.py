@@ -20,6 +20,7 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
+from urllib.parse import quote
 
 from jinja2 import Environment, FileSystemLoader
 
@@ -228,6 +229,36 @@ class Builder:
                                file="config.ini")
         return links
 
+    def discussion_template(self) -> str:
+        """The ``[html] discussion`` URL template ('' when unset or invalid).
+
+        It names the project's own discussion place, e.g.
+        ``https://github.com/org/repo/discussions?discussions_q={label}``; ``{label}``
+        becomes the section's label (its path when it has none) and ``{path}`` its path,
+        both URL-quoted. Every section page then ends with a link to it."""
+        raw = (self.book.config.get("html", "discussion", "") or "").strip()
+        if not raw:
+            return ""
+        problem = ""
+        if not re.match(r"https?://[^\s/]+", raw):
+            problem = "expected an http(s) URL"
+        else:
+            try:
+                raw.format(label="x", path="x")
+            except (KeyError, IndexError, ValueError) as e:
+                problem = f"only {{label}} and {{path}} may be used ({type(e).__name__}: {e})"
+        if problem:
+            self.diags.warning(None, f"[html] discussion: {problem}; no discussion links "
+                                     "are generated", file="config.ini")
+            return ""
+        return raw
+
+    def discussion_url(self, sec: Section) -> str:
+        if not self.discussion or sec.path == self.book.index:
+            return ""
+        return self.discussion.format(label=quote(sec.label or sec.path, safe=""),
+                                      path=quote(sec.path, safe=""))
+
     def _html_config(self) -> str:
         """The ``[html]`` section of config.ini as written: every page's frame reads it."""
         raw = self.book.config.raw
@@ -393,11 +424,13 @@ class Builder:
         book = self.book
         self._colab = self.colab_repos()
         self.links = self.header_links()
+        self.discussion = self.discussion_template()
         self.extra = self.static_files()
         statics_sig = _sha(*(f"{k}={p}:{p.stat().st_mtime_ns}" for k, p in
                              sorted(self.extra.items())))
         site_key = _sha(self.version, self.toc_signature(), site.tabs, site.lang, site.title,
                         repr(self.links), repr(sorted(self._colab.items())), statics_sig,
+                        self.discussion,
                         site.bib_page, self.book.index, self._html_config(),
                         katex_mod.katex_version(Path(self._katex_dir()) if self._katex_dir()
                                                 else None))
@@ -670,6 +703,7 @@ class Builder:
         crumbs = []
         prev = nxt = None
         downloads, colabs = [], []
+        discuss = ""
         if sec is not None:
             anc = sec.parent
             chain = []
@@ -690,6 +724,7 @@ class Builder:
                        "text": self.title_text(order[i + 1].path)}
             downloads, colabs = self._nb.get(sec.path, ([], []))
             title = self.title_text(sec.path)
+            discuss = self.discussion_url(sec)
         elif p.path == site.search_page:
             title = s["search"]
         else:
@@ -706,7 +741,9 @@ class Builder:
             tabs=[{"id": t, "name": tab_name(t)} for t in site.tabs],
             default_tab=site.tabs[0], tab_css=self.tab_css(),
             header_links=self.links, sidebar=sidebar, crumbs=crumbs, prev=prev, next=nxt,
-            content=p.result.body if p.result else "", quick=p.result.quick if p.result else "",
+            content=(p.result.body if p.result else "") + (
+                f'<p class="discussion"><a href="{attr(discuss)}">{esc(s["discuss"])}</a></p>'
+                if discuss else ""), quick=p.result.quick if p.result else "",
             downloads=downloads, colabs=colabs, is_search=p.path == site.search_page,
             search_url=prefix + page_url(site.search_page),
             is_home=is_home, index_url=prefix + "index.html",
