@@ -3,7 +3,7 @@
     d2lbook check [--strict]                 every error and warning, no outputs written
     d2lbook build lib [--check]              d2l/<tab>.py from the #@save cells
     d2lbook build notebooks [--tab T|all]    one .ipynb per section per tab
-    d2lbook build eval|html|pdf|colab ...    (see each target's --help)
+    d2lbook build eval|html|pdf|colab|pkg ... (see each target's --help)
     d2lbook serve                            live preview
 
 Every command reads the book in the current folder (or ``--book DIR``).
@@ -27,6 +27,7 @@ PLUGINS = {
     "html": "d2lbook.outputs.html.cli",
     "pdf": "d2lbook.outputs.pdf.cli",
     "colab": "d2lbook.outputs.colab",
+    "pkg": "d2lbook.outputs.pkg",
 }
 SERVE = "d2lbook.serve"
 

@@ -6,6 +6,7 @@ book index pages, a bibliography, a search page with its Pagefind index, and eve
 asset the pages need (no request leaves the site). See :mod:`.build`.
 """
 
-from d2lbook.outputs.html.build import BuildReport, build_html, run_pagefind
+from d2lbook.outputs.html.build import BuildReport, build_html
+from d2lbook.outputs.html.search import index_site
 
-__all__ = ["build_html", "BuildReport", "run_pagefind"]
+__all__ = ["build_html", "BuildReport", "index_site"]

@@ -14,8 +14,6 @@ import hashlib
 import json
 import os
 import re
-import shutil
-import subprocess
 import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -25,6 +23,7 @@ from jinja2 import Environment, FileSystemLoader
 
 from d2lbook.errors import Diagnostics
 from d2lbook.outputs.html import katex as katex_mod
+from d2lbook.outputs.html import search as search_mod
 from d2lbook.outputs.html.bib import bibliography_html
 from d2lbook.outputs.html.highlight import stylesheet as pygments_css
 from d2lbook.outputs.html.i18n import strings as ui_strings
@@ -57,6 +56,74 @@ HERE = Path(__file__).resolve().parent
 STATE_FILE = ".d2lbook-html.json"
 MATH_RE = re.compile("\x00(\\d+)\x00")
 STATE_VERSION = 1
+
+
+_HEADING_RE = re.compile(r'<h([23]) id="([^"]+)">(.*?)</h\1>', re.S)
+_TAB_GROUP_RE = re.compile(r'<div class="tab-group" data-tabs="([^"]*)"')
+
+
+def page_toc(body: str) -> list[dict]:
+    """The page's table of contents: its level-2 and level-3 headings that have an id."""
+    out = []
+    for m in _HEADING_RE.finditer(body):
+        text = search_mod.fragment_text(m.group(3))
+        if text:
+            out.append({"id": m.group(2), "text": text, "level": int(m.group(1))})
+    return out
+
+
+def page_tabs(body: str, tabs: list[str]) -> list[str]:
+    """The tabs (in the site's order) that have code on a page with tab groups; [] when
+    the page has no tab-specific code."""
+    found: set[str] = set()
+    for m in _TAB_GROUP_RE.finditer(body):
+        found.update(m.group(1).split())
+    return [t for t in tabs if t in found]
+
+
+_CELL_RE = re.compile(r'<div class="cell">(.*?)(?=<div class="cell">|\Z)', re.S)
+_CODE_RE = re.compile(r'<pre class="highlight"><code>(.*?)</code></pre>', re.S)
+_PLOT_RE = re.compile(r'(<div class="output image"><img [^>]*?)alt=""')
+_LABEL_RE = re.compile(r"\b(?:set_)?(xlabel|ylabel|title|legend)\s*[=(]\s*"
+                       r"""(\[[^\]]*\]|'[^']*'|"[^"]*")""")
+_STR_RE = re.compile(r"'([^']*)'|" + r'"([^"]*)"')
+
+
+def plot_alt(body: str, strings: dict[str, str]) -> str:
+    """Give every plot of a code cell's output (``alt=""``) a text alternative made from
+    the labels its code sets (xlabel, ylabel, legend, title); without any, it says which
+    code cell drew it."""
+    import html as _html
+
+    if 'alt=""' not in body:
+        return body
+    counter = [0]
+
+    def cell(m: re.Match) -> str:
+        chunk = m.group(0)
+        counter[0] += 1
+        if 'class="output image"' not in chunk:
+            return chunk
+        code = "".join(_html.unescape(re.sub(r"<[^>]+>", "", c))
+                       for c in _CODE_RE.findall(chunk))
+        found: dict[str, list[str]] = {}
+        for kind, val in _LABEL_RE.findall(code):
+            words = [a or b for a, b in _STR_RE.findall(val)]
+            if words:
+                found.setdefault(kind, []).extend(w for w in words if w)
+        parts = []
+        names = {"title": strings["plot_title"], "xlabel": strings["plot_x"],
+                 "ylabel": strings["plot_y"], "legend": strings["plot_legend"]}
+        for kind in ("title", "xlabel", "ylabel", "legend"):
+            if found.get(kind):
+                parts.append(f"{names[kind]} {', '.join(dict.fromkeys(found[kind]))}")
+        if parts:
+            text = strings["plot_alt"] + strings["plot_sep"].join(parts)
+        else:
+            text = strings["plot_alt_cell"].format(n=counter[0])
+        return _PLOT_RE.sub(lambda x: f'{x.group(1)}alt="{attr(text)}"', chunk)
+
+    return _CELL_RE.sub(cell, body)
 
 
 def _sha(*parts) -> str:
@@ -347,6 +414,34 @@ class Builder:
                                    tab=tab_name(tab))})
         return downloads, colabs, copies
 
+    # ------------------------------------------------------ site downloads
+    def site_downloads(self) -> tuple[list[dict], list[tuple[Path, Path]]]:
+        """The book-wide downloads that exist: each tab's notebook zip (``build pkg``)
+        and each tab's PDF (``build pdf``), copied into ``_downloads/``."""
+        from d2lbook.outputs.pkg import zip_name
+
+        cfg = self.book.config
+        out_base = Path(getattr(cfg, "output_dir", self.book.root / "_build"))
+        s = self.site.strings
+        items, copies = [], []
+        for tab in self.site.tabs:
+            name = zip_name(self.book, tab)
+            src = out_base / "pkg" / name
+            if src.is_file():
+                copies.append((src, self.out / "_downloads" / name))
+                items.append({"kind": "zip", "tab": tab, "url": "_downloads/" + name,
+                              "text": s["download_notebooks"].format(tab=tab_name(tab)),
+                              "size": src.stat().st_size})
+        for tab in self.site.tabs:
+            name = f"{cfg.name}.pdf" if tab == self.site.tabs[0] else f"{cfg.name}-{tab}.pdf"
+            src = out_base / "pdf" / name
+            if src.is_file():
+                copies.append((src, self.out / "_downloads" / name))
+                items.append({"kind": "pdf", "tab": tab, "url": "_downloads/" + name,
+                              "text": f"{s['download_pdf']} ({tab_name(tab)})",
+                              "size": src.stat().st_size})
+        return items, copies
+
     # ------------------------------------------------------------- build
     def build(self) -> BuildReport:
         t0 = time.perf_counter()
@@ -356,17 +451,19 @@ class Builder:
         self._colab = self.colab_repos()
         self.links = self.header_links()
         self.extra = self.static_files()
+        self.downloads, dl_copies = self.site_downloads()
         statics_sig = _sha(*(f"{k}={p}:{p.stat().st_mtime_ns}" for k, p in
                              sorted(self.extra.items())))
         site_key = _sha(self.version, self.toc_signature(), site.tabs, site.lang, site.title,
                         repr(self.links), repr(sorted(self._colab.items())), statics_sig,
+                        repr([d["url"] for d in self.downloads]),
                         site.bib_page, self.book.index,
                         katex_mod.katex_version(Path(self._katex_dir()) if self._katex_dir()
                                                 else None))
         old_pages: dict = self.state.get("pages", {})
         own = self._targets_by_section()
         pages: list[_Page] = []
-        copies: list[tuple[Path, Path]] = []
+        copies: list[tuple[Path, Path]] = list(dl_copies)
         self._nb: dict[str, tuple] = {}
         self._cites: dict[str, list] = {}
         for sec in book.ordered():
@@ -384,7 +481,9 @@ class Builder:
         for p in pages:
             if p.path == site.bib_page:
                 p.key = _sha(p.key, bib_sig)
-        pages.append(_Page(site.search_page, None, _sha(site_key, "search")))
+        self.has_index = self.search or (self.out / search_mod.INDEX_DIR
+                                         / search_mod.INDEX_FILE).is_file()
+        pages.append(_Page(site.search_page, None, _sha(site_key, "search", self.has_index)))
         if site.bib_page == site.bib_name:
             pages.append(_Page(site.bib_name, None, _sha(site_key, "bib", bib_sig)))
         self.report.pages = len(pages)
@@ -489,8 +588,10 @@ class Builder:
         if not self.search:
             self.report.search = "skipped"
         elif todo or self.report.removed or not (
-                self.out / "pagefind" / "pagefind.js").is_file():
-            self.report.search = run_pagefind(self.out, self.diags)
+                self.out / search_mod.INDEX_DIR / search_mod.INDEX_FILE).is_file():
+            self.report.search = search_mod.write_index_of(
+                self.out, [page_url(p.path) for p in pages if p.section is not None],
+                self.diags)
         else:
             self.report.search = "up to date"
         tm["search"] = time.perf_counter() - t1
@@ -624,13 +725,27 @@ class Builder:
         logo = self.extra.get("html_logo")
         favicon = self.extra.get("favicon")
         is_home = sec is not None and sec.path == book.index
+        body = plot_alt(p.result.body, s) if p.result else ""
+        toc = page_toc(body) if sec is not None else []
+        ptabs = page_tabs(body, site.tabs) if len(site.tabs) > 1 else []
+        fallback_notes = []
+        if ptabs:
+            for t in site.tabs:
+                if t not in ptabs:
+                    fallback_notes.append({"tab": t, "text": s["tab_fallback"].format(
+                        tab=tab_name(t), default=tab_name(ptabs[0]))})
         html = self.template.render(
+            toc=toc, page_tabs=ptabs, fallback_notes=fallback_notes,
+            site_downloads=[dict(d, url=prefix + d["url"]) for d in self.downloads],
             lang=site.lang, s=s, site_title=site.title, title=title, prefix=prefix,
-            tabs=[{"id": t, "name": tab_name(t)} for t in site.tabs],
+            tabs=[{"id": t, "name": tab_name(t), "absent": bool(ptabs) and t not in ptabs,
+                   "absent_title": s["tab_absent_title"].format(tab=tab_name(t))}
+                  for t in site.tabs],
             default_tab=site.tabs[0], tab_css=self.tab_css(),
             header_links=self.links, sidebar=sidebar, crumbs=crumbs, prev=prev, next=nxt,
-            content=p.result.body if p.result else "", quick=p.result.quick if p.result else False,
+            content=body, quick=p.result.quick if p.result else False,
             downloads=downloads, colabs=colabs, is_search=p.path == site.search_page,
+            has_index=self.has_index,
             search_url=prefix + page_url(site.search_page),
             is_home=is_home, index_url=prefix + "index.html",
             logo=prefix + "_static/" + logo.name if logo else None,
@@ -652,8 +767,11 @@ class Builder:
             rules.append(
                 f'html[data-tab="{a}"] .tab-pane[data-tabs~="{a}"]{{display:block}}'
                 f'html[data-tab="{a}"] .tab-inline[data-tabs~="{a}"]{{display:inline-flex}}'
-                f'html[data-tab="{a}"] .tab-button[data-tab="{a}"]'
-                f'{{color:var(--tab-active-fg);border-bottom-color:var(--accent)}}')
+                f'html[data-tab="{a}"] .tab-bar .tab-button[data-tab="{a}"],'
+                f'html[data-tab-pref="{a}"] .framework-switch .tab-button[data-tab="{a}"]'
+                f'{{color:var(--tab-active-fg);border-bottom-color:var(--accent)}}'
+                f'html[data-tab-fallback="{a}"] .tab-fallback-note[data-for="{a}"]'
+                f'{{display:block}}')
         return "".join(rules)
 
     # ------------------------------------------------------------ assets
@@ -678,27 +796,6 @@ class Builder:
                         katex_mod.copy_if_changed(f, self.out / f.relative_to(self.site.root))
 
 
-def run_pagefind(site_dir: Path, diags: Diagnostics) -> str:
-    """Index the site with Pagefind (the extended build segments Chinese text)."""
-    try:
-        from pagefind_bin_extended import get_executable
-        exe = str(get_executable())
-    except (ImportError, FileNotFoundError):
-        exe = shutil.which("pagefind_extended") or shutil.which("pagefind")
-    if not exe:
-        diags.warning(None, "search index not built: install the Python package "
-                            "'pagefind[extended]'", file="html")
-        return "pagefind missing"
-    proc = subprocess.run([exe, "--site", str(site_dir), "--output-subdir", "pagefind",
-                           "--keep-index-url", "--quiet"],
-                          capture_output=True, text=True, check=False)
-    if proc.returncode != 0:
-        diags.warning(None, "search index failed: " + (proc.stderr or proc.stdout)[-1000:],
-                      file="html")
-        return "failed"
-    return "built"
-
-
 def build_html(book: Book, refs, out_dir: Path | str, results=None,
                diags: Diagnostics | None = None, changed=None, search: bool | None = None,
                notebooks_dir: Path | None = None) -> BuildReport:
@@ -716,4 +813,4 @@ def build_html(book: Book, refs, out_dir: Path | str, results=None,
     return b.build()
 
 
-__all__ = ["build_html", "BuildReport", "run_pagefind"]
+__all__ = ["build_html", "BuildReport"]

@@ -11,7 +11,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--out", default=None,
                         help="output folder (default: <output_dir>/html)")
     parser.add_argument("--no-search", action="store_true",
-                        help="do not build the Pagefind search index")
+                        help="do not build the search index")
     parser.add_argument("--no-outputs", action="store_true",
                         help="ignore execution results (pages show code only)")
     parser.add_argument("--stale-outputs", action="store_true",
