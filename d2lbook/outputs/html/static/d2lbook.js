@@ -47,8 +47,9 @@
       var b = buttons[i];
       var inBar = b.parentNode && b.parentNode.classList.contains("tab-bar");
       var on = b.getAttribute("data-tab") === (inBar ? doc.getAttribute("data-tab") : cur);
-      b.setAttribute("aria-pressed", on ? "true" : "false");
+      // a tab (role="tab") is selected, a toolbar button is pressed
       if (b.getAttribute("role") === "tab") { b.setAttribute("aria-selected", on ? "true" : "false"); }
+      else { b.setAttribute("aria-pressed", on ? "true" : "false"); }
     }
   }
 
@@ -173,6 +174,18 @@
     mathCue(box);
   });
   window.addEventListener("resize", function () { maths.forEach(mathCue); });
+
+  // a region that scrolls sideways can be scrolled with the keyboard
+  function focusable() {
+    var els = document.querySelectorAll("pre, .math-display:not(.numbered), .math-body, .table-wrapper");
+    for (var i = 0; i < els.length; i++) {
+      var e = els[i];
+      if (e.scrollWidth > e.clientWidth + 1) { e.setAttribute("tabindex", "0"); }
+      else if (e.getAttribute("tabindex") === "0") { e.removeAttribute("tabindex"); }
+    }
+  }
+  focusable();
+  window.addEventListener("resize", focusable);
 
   // ---------------------------------------------- highlight on arrival
   // search results link to page.html?hl=words#section: mark the words, show the first
