@@ -1,6 +1,6 @@
 """The website in a real browser: headless Chromium driven by Playwright.
 
-The site of tests/books/html_basic is built (with its Pagefind index) and served
+The site of tests/books/html_basic is built (with its search index) and served
 by a local http.server on 127.0.0.1; every request the pages make is recorded and
 anything outside that server is blocked and reported. Skipped when Chromium or
 Playwright is missing (CI installs both).

@@ -2,7 +2,7 @@
 
 ``build_html(book, refs, out_dir, results=None, diags=None, changed=None)`` writes one
 page per section (all tabs on one page, switched in the browser), the chapter and
-book index pages, a bibliography, a search page with its Pagefind index, and every
+book index pages, a bibliography, a search page with its substring index (:mod:`.search`), and every
 asset the pages need (no request leaves the site). See :mod:`.build`.
 """
 
