@@ -328,6 +328,9 @@ def test_outputs_and_hidden_cells(site):
     for name, _ in imgs:
         assert (out / "_images" / name).is_file()
     assert (out / "_images" / imgs[0][0]).read_bytes()[:4] in (b"\x89PNG", b"<svg")
+    # every plot has a text alternative
+    alts = re.findall(r'<img src="\.\./_images/[^"]+" alt="([^"]*)"', page)
+    assert len(alts) == 2 and all(a.strip() for a in alts)
     # one output for a cell whose output is the same in every tab
     assert page.count("hello from every framework</pre>") == 1
 
