@@ -13,7 +13,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from d2lbook.cli import main
-from d2lbook.outputs.html.build import page_tabs, page_toc, plot_alt
+from d2lbook.outputs.html.alt import alt_text, plot_alt
+from d2lbook.outputs.html.build import page_tabs, page_toc
 from d2lbook.outputs.html.i18n import strings
 from d2lbook.outputs.html.search import (
     MATH_CLOSE,
@@ -86,12 +87,25 @@ def test_plot_alt_from_labels_or_cell_number():
             "d2l.plot(x, [f(x), g(x)], <span>&#39;x&#39;</span>, xlabel=&#39;x&#39;, "
             "ylabel=&quot;f(x)&quot;, legend=[&#39;f(x)&#39;, &#39;切线&#39;])</code></pre></div>"
             f'<div class="outputs">{img}</div></div>\n'
-            f'<div class="cell"><div class="code"><pre class="highlight"><code>trainer.fit(m)'
+            f'<div class="cell"><div class="code"><pre class="highlight"><code>d2l.plt.hist(x)'
             f'</code></pre></div><div class="outputs">{img}</div></div>\n')
     out = plot_alt(body, s)
     alts = re.findall(r'alt="([^"]*)"', out)
     assert alts == ["代码输出的图：横轴 x；纵轴 f(x)；曲线 f(x), 切线", "本页第 2 个代码单元输出的图"]
     assert plot_alt("<p>no images</p>", s) == "<p>no images</p>"
+
+
+def test_alt_text_of_the_books_plotting_calls():
+    s = strings("zh")
+    assert alt_text("d2l.plot(x, [y, x.grad], 'x', legend=['sin(x)', 'derivative'])", 1, s) == (
+        "代码输出的图：横轴 x；曲线 sin(x), derivative")
+    assert alt_text("d2l.show_heatmaps(w, xlabel='Keys', ylabel='Queries')", 1, s) == (
+        "热图：横轴 Keys；纵轴 Queries")
+    assert alt_text("%matplotlib inline\ntrainer.fit(model, data)", 3, s).startswith("训练曲线")
+    assert alt_text("d2l.show_images(X, 2, 9, titles=['t-shirt', 'bag'])", 1, s) == (
+        "图像网格：标题 t-shirt, bag")
+    assert alt_text("d2l.plt.hist(x)", 4, s) == "本页第 4 个代码单元输出的图"
+    assert alt_text("this is not python (", 2, s) == "本页第 2 个代码单元输出的图"
 
 
 def test_build_pkg_zips_each_tab_deterministically(tmp_path, monkeypatch, capsys):

@@ -24,6 +24,7 @@ from jinja2 import Environment, FileSystemLoader
 from d2lbook.errors import Diagnostics
 from d2lbook.outputs.html import katex as katex_mod
 from d2lbook.outputs.html import search as search_mod
+from d2lbook.outputs.html.alt import plot_alt
 from d2lbook.outputs.html.bib import bibliography_html
 from d2lbook.outputs.html.highlight import stylesheet as pygments_css
 from d2lbook.outputs.html.i18n import strings as ui_strings
@@ -79,51 +80,6 @@ def page_tabs(body: str, tabs: list[str]) -> list[str]:
     for m in _TAB_GROUP_RE.finditer(body):
         found.update(m.group(1).split())
     return [t for t in tabs if t in found]
-
-
-_CELL_RE = re.compile(r'<div class="cell">(.*?)(?=<div class="cell">|\Z)', re.S)
-_CODE_RE = re.compile(r'<pre class="highlight"><code>(.*?)</code></pre>', re.S)
-_PLOT_RE = re.compile(r'(<div class="output image"><img [^>]*?)alt=""')
-_LABEL_RE = re.compile(r"\b(?:set_)?(xlabel|ylabel|title|legend)\s*[=(]\s*"
-                       r"""(\[[^\]]*\]|'[^']*'|"[^"]*")""")
-_STR_RE = re.compile(r"'([^']*)'|" + r'"([^"]*)"')
-
-
-def plot_alt(body: str, strings: dict[str, str]) -> str:
-    """Give every plot of a code cell's output (``alt=""``) a text alternative made from
-    the labels its code sets (xlabel, ylabel, legend, title); without any, it says which
-    code cell drew it."""
-    import html as _html
-
-    if 'alt=""' not in body:
-        return body
-    counter = [0]
-
-    def cell(m: re.Match) -> str:
-        chunk = m.group(0)
-        counter[0] += 1
-        if 'class="output image"' not in chunk:
-            return chunk
-        code = "".join(_html.unescape(re.sub(r"<[^>]+>", "", c))
-                       for c in _CODE_RE.findall(chunk))
-        found: dict[str, list[str]] = {}
-        for kind, val in _LABEL_RE.findall(code):
-            words = [a or b for a, b in _STR_RE.findall(val)]
-            if words:
-                found.setdefault(kind, []).extend(w for w in words if w)
-        parts = []
-        names = {"title": strings["plot_title"], "xlabel": strings["plot_x"],
-                 "ylabel": strings["plot_y"], "legend": strings["plot_legend"]}
-        for kind in ("title", "xlabel", "ylabel", "legend"):
-            if found.get(kind):
-                parts.append(f"{names[kind]} {', '.join(dict.fromkeys(found[kind]))}")
-        if parts:
-            text = strings["plot_alt"] + strings["plot_sep"].join(parts)
-        else:
-            text = strings["plot_alt_cell"].format(n=counter[0])
-        return _PLOT_RE.sub(lambda x: f'{x.group(1)}alt="{attr(text)}"', chunk)
-
-    return _CELL_RE.sub(cell, body)
 
 
 def _sha(*parts) -> str:
