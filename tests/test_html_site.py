@@ -385,10 +385,19 @@ def test_every_image_has_alt_text(site):
 
 @pytest.mark.skipif(not AXE.is_file(), reason="axe-core is not installed (npm ci)")
 def test_axe_finds_no_serious_violation(site, browser):
-    base = site["base"]
+    out, base = site["out"], site["base"]
     source = AXE.read_text(encoding="utf-8")
+    # the representative pages that exist, topped up to ten from the rest of the book
+    pages = [p for p in AXE_PAGES if (out / p.split("?")[0]).is_file()]
+    for p in sorted(out.rglob("*.html")):
+        if len(pages) >= 10:
+            break
+        rel = p.relative_to(out).as_posix()
+        if rel not in pages:
+            pages.append(rel)
+    assert len(pages) == 10
     problems = []
-    for path in AXE_PAGES:
+    for path in pages:
         page = open_page(browser, base, path)
         page.add_script_tag(content=source)
         res = page.evaluate("""async () => {
