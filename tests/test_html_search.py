@@ -142,3 +142,42 @@ def test_build_pkg_zips_each_tab_deterministically(tmp_path, monkeypatch, capsys
     assert main(["build", "html", "--no-search"]) == 0
     page = (site / "chapter_basics" / "code.html").read_text(encoding="utf-8")
     assert 'class="download-pdf" href="../_downloads/html-basic.pdf"' in page
+
+
+def _index(site: Path) -> dict:
+    text = (site / "_static" / "search-index.js").read_text(encoding="utf-8")
+    assert text.startswith("window.D2LBOOK_SEARCH=") and text.endswith(";\n")
+    return json.loads(text[len("window.D2LBOOK_SEARCH="):-2])
+
+
+def test_index_follows_edits_and_equals_a_fresh_build(tmp_path, monkeypatch):
+    from d2lbook.outputs.html import index_site
+
+    root = tmp_path / "book"
+    shutil.copytree(BOOKS / "html_basic", root)
+    monkeypatch.chdir(root)
+    assert main(["build", "html"]) == 0
+    site = root / "_build" / "html"
+    first = _index(site)
+    urls = [p["u"] for p in first["pages"]]
+    assert urls[0] == "index.html" and "chapter_search/hummingbird.html" in urls
+    hb = next(p for p in first["pages"] if p["u"] == "chapter_search/hummingbird.html")
+    assert hb["t"] == "2.1. 蜂鸟优化器"
+    assert any(a for p in first["pages"] for a, _, _ in p["s"])  # subsections have anchors
+    # an edit: the index has the new words, the other pages' entries are reused
+    md = root / "chapter_search" / "hummingbird.md"
+    md.write_text(md.read_text(encoding="utf-8") + "\n一个只在编辑后出现的词：紫罗兰算法。\n",
+                  encoding="utf-8")
+    assert main(["build", "html"]) == 0
+    second = _index(site)
+    text = {p["u"]: "".join(t for _, _, t in p["s"]) for p in second["pages"]}
+    assert "紫罗兰算法" in text["chapter_search/hummingbird.html"]
+    assert sum("紫罗兰算法" in t for t in text.values()) == 1
+    # the index the live preview writes (from the kept entries) is the same
+    (site / "_static" / "search-index.js").unlink()
+    assert index_site(site) == "built"
+    assert _index(site) == second
+    # and so is the index of a build from scratch
+    shutil.rmtree(site)
+    assert main(["build", "html"]) == 0
+    assert _index(site) == second

@@ -464,6 +464,18 @@ class Builder:
                 images[im.name] = im.data
         tm["render"] = time.perf_counter() - t1
 
+        # search entries from the bodies before KaTeX: formulas are still their TeX
+        t1 = time.perf_counter()
+        fresh: dict[str, dict | None] = {}
+        for p in todo:
+            if p.section is not None:
+                tex = [t for t, _, _ in p.result.math]
+                body = MATH_RE.sub(lambda m, tex=tex: search_mod.MATH_OPEN
+                                   + esc(tex[int(m.group(1))]) + search_mod.MATH_CLOSE,
+                                   p.result.body)
+                fresh[p.path] = search_mod.entry_from_body(self.title_text(p.path), body)
+        tm["search"] = time.perf_counter() - t1
+
         # math: one KaTeX run for every new equation
         t1 = time.perf_counter()
         self._math(todo)
@@ -539,18 +551,32 @@ class Builder:
                     self.report.removed.append(f)
         tm["files"] = time.perf_counter() - t1
 
-        # search index: a full build with anything new
+        # search index: a full build with anything new. The entries of the pages are kept
+        # (by page key) so that an index needs only the pages rendered since
         t1 = time.perf_counter()
+        old_entries = search_mod.load_entries(self.out)
+        entries: dict[str, dict] = {}
+        for p in pages:
+            if p.section is None:
+                continue
+            if p.path in fresh:
+                entries[p.path] = {"k": p.key, "e": fresh[p.path]}
+            else:
+                old = old_entries.get(p.path)
+                if isinstance(old, dict) and old.get("k") == p.key:
+                    entries[p.path] = old
+        if entries != old_entries:
+            search_mod.save_entries(self.out, entries)
         if not self.search:
             self.report.search = "skipped"
         elif todo or self.report.removed or not (
                 self.out / search_mod.INDEX_DIR / search_mod.INDEX_FILE).is_file():
             self.report.search = search_mod.write_index_of(
-                self.out, [page_url(p.path) for p in pages if p.section is not None],
-                self.diags)
+                self.out, [(page_url(p.path), entries.get(p.path, {}).get("e"))
+                           for p in pages if p.section is not None], self.diags)
         else:
             self.report.search = "up to date"
-        tm["search"] = time.perf_counter() - t1
+        tm["search"] += time.perf_counter() - t1
         from d2lbook.outputs.html import highlight
 
         highlight.save()

@@ -30,6 +30,7 @@ from d2lbook.util import atomic_write
 INDEX_DIR = "_static"
 INDEX_FILE = "search-index.js"
 STATE_FILE = ".d2lbook-html.json"
+ENTRIES_FILE = ".d2lbook-search.json"  # per page: the key it was indexed at, its entry
 MATH_OPEN = "\u0001"
 MATH_CLOSE = "\u0002"
 _VOID = {"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta",
@@ -114,7 +115,8 @@ class _PageText(HTMLParser):
         elif role == "tex":
             pass
         elif role == "h" and self.heading is not None:
-            self.sections[-1][1] = _WS.sub(" ", "".join(self.heading)).strip()
+            head = "".join(self.heading).replace(MATH_OPEN, "").replace(MATH_CLOSE, "")
+            self.sections[-1][1] = _WS.sub(" ", head).strip()
             self.heading = None
 
     def handle_data(self, data: str) -> None:
@@ -158,26 +160,48 @@ def fragment_text(html: str) -> str:
     return " ".join(text.replace(MATH_OPEN, "").replace(MATH_CLOSE, "").split())
 
 
-def build_index(site: Path, urls: list[str]) -> dict:
-    """The index of the pages ``urls`` (site-relative, in book order)."""
-    pages = []
-    for url in urls:
-        f = site / url
-        try:
-            html = f.read_text(encoding="utf-8")
-        except OSError:
-            continue
-        title, sections = page_text(html)
-        if not sections:
-            continue
-        pages.append({"u": url, "t": title or url,
-                      "s": [[a, h, t] for a, h, t in sections]})
-    return {"version": 1, "math": [MATH_OPEN, MATH_CLOSE], "pages": pages}
+def entry_from_body(title: str, body: str) -> dict | None:
+    """The index entry of a page from its rendered body, where each formula is still
+    ``MATH_OPEN + escaped TeX + MATH_CLOSE`` (the HTML builder's form before KaTeX):
+    much less to parse than the finished page."""
+    _, sections = page_text("<div data-pagefind-body>" + body + "</div>")
+    return {"t": title, "s": [list(x) for x in sections]} if sections else None
 
 
-def write_index(site: Path, urls: list[str]) -> Path:
-    """Write ``_static/search-index.js`` for the pages ``urls``; returns its path."""
-    data = build_index(site, urls)
+def entry_from_file(path: Path) -> dict | None:
+    """The index entry of a finished page (its KaTeX output counts as the TeX source)."""
+    try:
+        html = path.read_text(encoding="utf-8")
+    except OSError:
+        return None
+    title, sections = page_text(html)
+    return {"t": title, "s": [list(x) for x in sections]} if sections else None
+
+
+def load_entries(site: Path) -> dict:
+    """The entries the HTML builder kept for each page ({page path: {"k": key, ...}})."""
+    try:
+        data = json.loads((site / ENTRIES_FILE).read_text(encoding="utf-8"))
+        return data if isinstance(data, dict) else {}
+    except (OSError, ValueError):
+        return {}
+
+
+def save_entries(site: Path, entries: dict) -> None:
+    atomic_write(site / ENTRIES_FILE, json.dumps(entries, ensure_ascii=False,
+                                                 separators=(",", ":")))
+
+
+def write_index(site: Path, pages: list[tuple[str, dict | None]]) -> Path:
+    """Write ``_static/search-index.js`` from ``(url, entry)`` pairs in book order (an
+    entry of None is read from the page's file); returns its path."""
+    out = []
+    for url, entry in pages:
+        if entry is None:
+            entry = entry_from_file(site / url)
+        if entry and entry.get("s"):
+            out.append({"u": url, "t": entry.get("t") or url, "s": entry["s"]})
+    data = {"version": 1, "math": [MATH_OPEN, MATH_CLOSE], "pages": out}
     text = json.dumps(data, ensure_ascii=False, separators=(",", ":"))
     # the JSON is embedded in a script: "</script>" and U+2028/9 must not end it early
     text = text.replace("</", "<\\/").replace("\u2028", "\\u2028").replace("\u2029",
@@ -187,10 +211,10 @@ def write_index(site: Path, urls: list[str]) -> Path:
     return dest
 
 
-def write_index_of(site: Path, urls: list[str], diags=None) -> str:
+def write_index_of(site: Path, pages: list[tuple[str, dict | None]], diags=None) -> str:
     """``write_index`` for the build report: "built", or "failed" with a warning."""
     try:
-        write_index(site, urls)
+        write_index(site, pages)
     except OSError as e:
         if diags is not None:
             diags.warning(None, f"search index not written: {e}", file="html")
@@ -199,15 +223,22 @@ def write_index_of(site: Path, urls: list[str], diags=None) -> str:
 
 
 def index_site(site: Path, diags=None) -> str:
-    """Index the built site ``site`` in book order (from the HTML builder's state file);
-    returns a status word for the build report."""
-    try:
-        order = list(json.loads((site / STATE_FILE).read_text(encoding="utf-8"))["pages"])
-        urls = [p + ".html" for p in order]
-    except (OSError, ValueError, KeyError, TypeError):
-        urls = sorted(p.relative_to(site).as_posix() for p in site.rglob("*.html"))
-    return write_index_of(site, urls, diags)
+    """Index the built site ``site`` from the entries the HTML builder kept (in book
+    order); without them, from its pages. Returns a status word for the build report."""
+    entries = load_entries(site)
+    if entries:
+        pages = [(path + ".html", e.get("e") if isinstance(e, dict) else None)
+                 for path, e in entries.items()]
+    else:
+        try:
+            order = list(json.loads((site / STATE_FILE).read_text(encoding="utf-8"))["pages"])
+        except (OSError, ValueError, KeyError, TypeError):
+            order = sorted(p.relative_to(site).with_suffix("").as_posix()
+                           for p in site.rglob("*.html"))
+        pages = [(path + ".html", None) for path in order]
+    return write_index_of(site, pages, diags)
 
 
-__all__ = ["index_site", "write_index_of", "page_text", "build_index", "write_index", "INDEX_DIR", "INDEX_FILE",
-           "MATH_OPEN", "MATH_CLOSE"]
+__all__ = ["index_site", "write_index_of", "write_index", "page_text", "fragment_text",
+           "entry_from_body", "entry_from_file", "load_entries", "save_entries",
+           "INDEX_DIR", "INDEX_FILE", "MATH_OPEN", "MATH_CLOSE"]
