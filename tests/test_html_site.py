@@ -408,3 +408,21 @@ def test_axe_finds_no_serious_violation(site, browser):
         }""")
         problems += [f"{path}: {x}" for x in res]
     assert problems == [], "\n".join(problems)
+
+
+def test_search_page_without_index_says_so(browser, tmp_path):
+    import shutil
+
+    from d2lbook.cli import main
+
+    root = tmp_path / "book"
+    shutil.copytree(REPO / "tests" / "books" / "html_basic", root)
+    assert main(["build", "html", "--book", str(root), "--no-search"]) == 0
+    page = browser.new_page()
+    try:
+        page.goto((root / "_build" / "html" / "search.html").as_uri() + "?q=蜂鸟")
+        page.wait_for_selector(".search-page[data-ready]")
+        assert "搜索索引尚未生成" in page.inner_text("#search-status")
+        assert page.locator("#search-results li").count() == 0
+    finally:
+        page.close()

@@ -10,8 +10,6 @@ STRINGS: dict[str, dict[str, str]] = {
         "search_no_index": "The search index has not been built (run a full HTML build).",
         "search_none": "No results for",
         "search_results": "Results for",
-        "search_needs_server": "The search index could not be loaded: build the site with "
-                               "its search index (a full `d2lbook build html`).",
         "prev": "Previous",
         "next": "Next",
         "home": "Home",
@@ -69,7 +67,6 @@ STRINGS: dict[str, dict[str, str]] = {
         "search_no_index": "搜索索引尚未生成（请完整构建一次 HTML）。",
         "search_none": "没有找到结果：",
         "search_results": "搜索结果：",
-        "search_needs_server": "无法加载搜索索引：请完整构建一次 HTML（`d2lbook build html`）。",
         "prev": "上一节",
         "next": "下一节",
         "home": "首页",
