@@ -411,6 +411,17 @@ def test_axe_finds_no_serious_violation(site, browser):
                    + v.nodes[0].target.join(' '));
         }""")
         problems += [f"{path}: {x}" for x in res]
+    # the dark theme too, on the pages with the most colours
+    for path in ("search.html?q=%E5%8D%B7%E7%A7%AF", "chapter_preliminaries/linear-algebra.html"):
+        page = open_page(browser, base, path)
+        page.evaluate("document.documentElement.setAttribute('data-theme', 'dark')")
+        page.add_script_tag(content=source)
+        res = page.evaluate("""async () => {
+            const r = await axe.run(document, {resultTypes: ['violations']});
+            return r.violations.filter(v => v.impact === 'serious' || v.impact === 'critical')
+              .map(v => v.id + ' (' + v.impact + '): ' + v.nodes.length);
+        }""")
+        problems += [f"{path} (dark): {x}" for x in res]
     assert problems == [], "\n".join(problems)
 
 
