@@ -64,14 +64,14 @@ def site(tmp_path_factory):
     from d2lbook.errors import Diagnostics
     from d2lbook.outputs.html import build_html
     from d2lbook.outputs.pkg import build_pkg
-    from d2lbook.refs import build_refs
+    from d2lbook.resolve import resolve
     from d2lbook.source.parse import load_book
 
     tmp = tmp_path_factory.mktemp("book_site")
     diags = Diagnostics()
     book = load_book(BOOK, diags)
     book.config.output_dir = tmp / "build"  # nothing is written into the checkout
-    refs = build_refs(book, diags)
+    refs = resolve(book, diags)
     zips = build_pkg(book, refs, book.config.tabs, diags)
     out = tmp / "site"
     report = build_html(book, refs, out, results=None, diags=diags, search=True,

@@ -1,7 +1,7 @@
 """``d2lbook build pkg``: each tab's notebooks as one zip, ``<output_dir>/pkg/<name>-<tab>.zip``.
 
 The notebooks are those of ``d2lbook build notebooks`` (written first, with the outputs of
-``d2lbook build eval`` where they match the code) together with the resources they use
+``d2lbook build eval`` that match the code) together with the resources they use
 (images). Every file sits under one top folder ``<name>-<tab>/``, in sorted order with a
 fixed timestamp, so the same notebooks give the same zip byte for byte. The website links
 to these zips (see :mod:`d2lbook.outputs.html.build`).
@@ -9,19 +9,13 @@ to these zips (see :mod:`d2lbook.outputs.html.build`).
 
 from __future__ import annotations
 
-import argparse
 import io
-import sys
 import zipfile
 from pathlib import Path
 
 from d2lbook.util import atomic_write
 
 FIXED_TIME = (2000, 1, 1, 0, 0, 0)
-
-
-def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--tab", default="all", help="a tab name, or 'all' (default)")
 
 
 def zip_name(book, tab: str) -> str:
@@ -50,11 +44,14 @@ def make_zip(folder: Path, top: str) -> bytes:
     return buf.getvalue()
 
 
-def build_pkg(book, refs, tabs: list[str], diags=None) -> list[Path]:
-    """Write the notebooks of ``tabs`` and one zip per tab; returns the zips' paths."""
+def build_pkg(book, resolved, tabs: list[str], diags=None,
+              results: dict[str, dict] | None = None) -> list[Path]:
+    """Write the notebooks of ``tabs`` (with ``results``, ``{tab: {section path:
+    SectionResult}}``, as the face loads them) and one zip per tab; returns the zips'
+    paths."""
     from d2lbook.outputs.notebooks import build_notebooks
 
-    build_notebooks(book, refs, tabs, diags)
+    build_notebooks(book, resolved, tabs, diags, results=results)
     out = []
     for tab in tabs:
         folder = Path(book.config.output_dir) / "notebooks" / tab
@@ -64,21 +61,3 @@ def build_pkg(book, refs, tabs: list[str], diags=None) -> list[Path]:
             atomic_write(dest, data)
         out.append(dest)
     return out
-
-
-def run(args: argparse.Namespace, book) -> int:
-    from d2lbook.cli import select_tabs
-    from d2lbook.errors import Diagnostics
-    from d2lbook.refs import build_refs
-
-    tabs = select_tabs(book, args.tab)
-    if tabs is None:
-        return 2
-    diags = Diagnostics(strict=getattr(args, "strict", False))
-    refs = getattr(book, "_refs", None) or build_refs(book, Diagnostics())
-    paths = build_pkg(book, refs, tabs, diags)
-    diags.report()
-    diags.raise_if_errors()
-    for p in paths:
-        print(f"pkg: {p} ({p.stat().st_size // 1024} KiB)", file=sys.stderr)
-    return 0

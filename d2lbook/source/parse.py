@@ -9,6 +9,7 @@ raised one at a time, so one run reports them all.
 from __future__ import annotations
 
 import dataclasses
+import functools
 import hashlib
 import re
 from pathlib import Path, PurePosixPath
@@ -718,7 +719,17 @@ def read_source(path: Path, file: str, diags: Diagnostics) -> str | None:
         return None
 
 
-PARSER_VERSION = "2"
+@functools.lru_cache(maxsize=1)
+def parser_version() -> str:
+    """What a cached parse depends on besides the text: the code of the source package
+    (and of config.py and errors.py, whose types it stores) and markdown-it's versions."""
+    from importlib.metadata import version
+
+    from d2lbook.util import code_hash
+
+    here = Path(__file__).resolve().parent
+    return code_hash(here, here.parent / "config.py", here.parent / "errors.py") + "-" + \
+        version("markdown-it-py") + "-" + version("mdit-py-plugins")
 
 
 class ParseCache:
@@ -739,7 +750,7 @@ class ParseCache:
             try:
                 with open(path, "rb") as f:
                     version, entries = pickle.load(f)
-                if version == PARSER_VERSION:
+                if version == parser_version():
                     self.entries = entries
             except Exception:  # a corrupt cache is only a cache: start afresh
                 self.entries = {}
@@ -752,7 +763,7 @@ class ParseCache:
         from d2lbook.util import atomic_write
 
         keep = {k: v for k, v in self.entries.items() if k in self.used}
-        atomic_write(self.path, pickle.dumps((PARSER_VERSION, keep), protocol=5))
+        atomic_write(self.path, pickle.dumps((parser_version(), keep), protocol=5))
         self.dirty = False
 
 
@@ -760,7 +771,7 @@ def _parse_cached(text: str, file: str, config: Config, diags: Diagnostics, root
                   cache: ParseCache | None) -> list[Block]:
     if cache is None:
         return parse_section(text, file, config, diags, root)
-    key = hashlib.sha1("\x00".join([PARSER_VERSION, file, ",".join(config.tabs), text])
+    key = hashlib.sha1("\x00".join([parser_version(), file, ",".join(config.tabs), text])
                        .encode()).hexdigest()
     cache.used.add(key)
     import pickle
