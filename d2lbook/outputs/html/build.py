@@ -299,7 +299,8 @@ class Builder:
             except OSError:
                 st = None
             if st is not None:
-                parts.append((tab, str(nb), st.st_mtime_ns, st.st_size, r.quick))
+                parts.append((tab, str(nb), st.st_mtime_ns, st.st_size, r.quick,
+                              getattr(r, "why_quick", "")))
             else:
                 parts.append((tab, _sha(json.dumps(r.outputs, sort_keys=True, default=str)),
                               r.quick))
@@ -751,7 +752,7 @@ class Builder:
                   for t in site.tabs],
             default_tab=site.tabs[0], tab_css=self.tab_css(),
             header_links=self.links, sidebar=sidebar, crumbs=crumbs, prev=prev, next=nxt,
-            content=body, quick=p.result.quick if p.result else False,
+            content=body, quick=p.result.quick if p.result else "",
             downloads=downloads, colabs=colabs, is_search=p.path == site.search_page,
             has_index=self.has_index,
             search_url=prefix + page_url(site.search_page),
