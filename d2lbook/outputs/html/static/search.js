@@ -122,7 +122,7 @@
     if (open > close) { start = open; }  // do not cut a formula
     open = raw.lastIndexOf(MO, end);
     close = raw.lastIndexOf(MC, end);
-    if (open > close || (open >= 0 && close < open)) {
+    if (open > close) {  // the end falls inside a formula: take it whole
       var e = raw.indexOf(MC, end);
       end = e < 0 ? raw.length : Math.min(e + 1, end + 200);
     }
