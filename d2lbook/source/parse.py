@@ -59,9 +59,15 @@ from d2lbook.source.model import (
     plain_text,
     walk_blocks,
 )
+from d2lbook.util import book_path
 
+# markdown-it stops reading a file where blocks nest deeper than ``maxNesting`` levels (a
+# list and its item are two levels) and drops the rest without a word; CommonMark's
+# preset allows 20 (ten nested lists). A book never needs more than NESTING_LIMIT; the
+# parser is given a little more so that reaching the limit is seen and reported.
+NESTING_LIMIT = 100
 _MD = (
-    MarkdownIt("commonmark", {"html": True})
+    MarkdownIt("commonmark", {"html": True, "maxNesting": NESTING_LIMIT + 4})
     .enable("table")
     .enable("strikethrough")
     .use(dollarmath_plugin, allow_space=True, allow_digits=True, double_inline=True)
@@ -123,7 +129,7 @@ class SectionParser:
         parts: list[str] = []
         for p in (self.dir / rel).parts:
             if p == "..":
-                if parts:
+                if parts and parts[-1] != "..":  # "../.." stays above the book
                     parts.pop()
                 else:
                     parts.append("..")
@@ -189,11 +195,23 @@ class SectionParser:
     def parse(self) -> list[Block]:
         text, regions = self.prescan()
         tokens = _MD.parse(text)
+        self.check_nesting(tokens)
         blocks, _ = self.blocks(tokens, 0, None)
         blocks = self.attach(blocks)
         if regions:
             blocks = self.group_tabs(blocks, regions)
         return blocks
+
+    def check_nesting(self, tokens: list[Token]) -> None:
+        """An error at the first block nested deeper than :data:`NESTING_LIMIT` levels:
+        markdown-it would silently drop everything after it."""
+        for t in tokens:
+            if t.level >= NESTING_LIMIT:
+                self.error(t.map[0] if t.map else 0,
+                           f"lists or quotes nested more than {NESTING_LIMIT} levels deep "
+                           "(a list and its item count two): the rest of the file cannot be "
+                           "read; flatten the nesting")
+                return
 
     def blocks(self, tokens: list[Token], i: int, close: str | None) -> tuple[list[Block], int]:
         out: list[Block] = []
@@ -376,6 +394,11 @@ class SectionParser:
                     toc.numbered = True
                 continue
             path = self.resolve(s.removesuffix(".md"))
+            if s.startswith("/") or path.split("/")[0] in ("..", "") or "\\" in s \
+                    or "\x00" in s:
+                self.error(line0 + 1 + j, f"toc entry {s!r} lies outside the book: entries "
+                                          "are paths relative to the file, inside the book")
+                continue
             toc.entries.append(TocEntry(path, self.loc(line0 + 1 + j)))
         return toc
 
@@ -723,13 +746,14 @@ def read_source(path: Path, file: str, diags: Diagnostics) -> str | None:
 def parser_version() -> str:
     """What a cached parse depends on besides the text: the code of the source package
     (and of config.py and errors.py, whose types it stores) and markdown-it's versions."""
-    from importlib.metadata import version
+    import markdown_it
+    import mdit_py_plugins
 
     from d2lbook.util import code_hash
 
     here = Path(__file__).resolve().parent
     return code_hash(here, here.parent / "config.py", here.parent / "errors.py") + "-" + \
-        version("markdown-it-py") + "-" + version("mdit-py-plugins")
+        markdown_it.__version__ + "-" + mdit_py_plugins.__version__
 
 
 class ParseCache:
@@ -763,7 +787,8 @@ class ParseCache:
         from d2lbook.util import atomic_write
 
         keep = {k: v for k, v in self.entries.items() if k in self.used}
-        atomic_write(self.path, pickle.dumps((parser_version(), keep), protocol=5))
+        atomic_write(self.path, pickle.dumps((parser_version(), keep), protocol=5),
+                     user_cache=True)
         self.dirty = False
 
 
@@ -811,6 +836,9 @@ def load_book(root: Path | str, diags: Diagnostics | None = None,
         fpath = root / file
         if path in sections:
             diags.error(ref, f"{file} is listed in more than one toc")
+            return
+        if book_path(root, file) is None:
+            diags.error(ref, f"toc entry {file} is a symbolic link that leaves the book")
             return
         if not fpath.is_file():
             diags.error(ref, f"toc entry names a missing file: {file}",

@@ -57,6 +57,7 @@ from d2lbook.source.model import (
     UnknownRole,
     plain_text,
 )
+from d2lbook.util import book_path
 
 esc = html.escape
 
@@ -223,7 +224,11 @@ class PageRenderer:
         if root_path.startswith("../") or root_path.startswith("/"):
             self.warn(loc, f"{what} {root_path!r} lies outside the book; not shown")
             return None
-        if not (self.site.root / root_path).is_file():
+        full = book_path(self.site.root, root_path)
+        if full is None:
+            self.warn(loc, f"{what} {root_path!r} is a link that leaves the book; not shown")
+            return None
+        if not full.is_file():
             self.warn(loc, f"{what} {root_path!r} does not exist; not shown")
             return None
         self.result.files.add(root_path)

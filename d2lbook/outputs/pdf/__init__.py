@@ -63,7 +63,7 @@ from d2lbook.source.model import (
     UnknownRole,
     plain_text,
 )
-from d2lbook.util import atomic_write
+from d2lbook.util import atomic_write, book_path, check_write
 
 _SPECIAL = {
     "\\": r"\textbackslash{}", "{": r"\{", "}": r"\}", "$": r"\$", "&": r"\&", "#": r"\#",
@@ -270,6 +270,10 @@ class Writer:
     def figure(self, b: Figure, section: Section) -> None:
         if re.match(r"^[a-z]+://", b.src):
             self.diags.warning(b.loc, f"remote image {b.src} is not included in the PDF")
+            return
+        if book_path(self.book.root, b.path) is None:
+            self.diags.warning(b.loc, f"image {b.src!r} lies outside the book (a path or a "
+                                      "link that leaves it); left out of the PDF")
             return
         f = self.image_file(self.book.root / b.path, b.loc)
         if f is None:
@@ -557,7 +561,8 @@ def typeset(book: Book, tex: Path, linemap: list[tuple[int, Loc]], tab: str) -> 
             diags.append(Diagnostic("error", f"LaTeX: {msg}{where}\n{excerpt}\n"
                                              f"full log: {log_path}", loc))
         raise BuildError(diags)
-    dest = book.config.output_dir / "pdf" / pdf_name(book, tab)
+    dest = check_write(book.config.output_dir / "pdf" / pdf_name(book, tab),
+                       book.config.output_dir)
     tmp = dest.with_suffix(".tmp")
     shutil.copyfile(pdf, tmp)
     tmp.replace(dest)
