@@ -134,9 +134,12 @@
     tocBox.removeAttribute("open");  // phones: collapsed until asked for
   }
   var tocLinks = Array.prototype.slice.call(document.querySelectorAll(".page-toc a"));
-  var tocTargets = tocLinks.map(function (a) {
-    return document.getElementById(decodeURIComponent(a.getAttribute("href").slice(1)));
-  });
+  function byHash(h) {
+    var id = h.slice(1);
+    try { id = decodeURIComponent(id); } catch (e) { /* a literal "%" in the id */ }
+    return document.getElementById(id);
+  }
+  var tocTargets = tocLinks.map(function (a) { return byHash(a.getAttribute("href")); });
   var tocTick = false;
   function markToc() {
     tocTick = false;
@@ -239,7 +242,7 @@
       frag.appendChild(document.createTextNode(text.slice(last)));
       node.parentNode.replaceChild(frag, node);
     });
-    var target = location.hash ? document.getElementById(decodeURIComponent(location.hash.slice(1))) : null;
+    var target = location.hash ? byHash(location.hash) : null;
     var first = null;
     for (var i = 0; i < marks.length; i++) {
       var mk2 = marks[i];
