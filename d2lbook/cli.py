@@ -193,11 +193,15 @@ def _command(args: argparse.Namespace, cfg, diags: Diagnostics) -> int:
         from d2lbook.outputs.library import build_library
 
         build_library(book, diags)
-        check_numbers(book, diags, current_results(book, [book.config.default_tab]))
+        checked, unchecked = check_numbers(
+            book, diags, current_results(book, [book.config.default_tab]))
         diags.report()
         diags.raise_if_errors()
         n = len(diags.warnings)
-        print(f"{len(book.sections)} sections, no errors, {n} warning(s) "
+        numbers = (f"; prose numbers: {checked} checked against stored full runs"
+                   + (f", {len(unchecked)} waiting for one ({', '.join(unchecked)})"
+                      if unchecked else "")) if checked or unchecked else ""
+        print(f"{len(book.sections)} sections, no errors, {n} warning(s){numbers} "
               f"({time.perf_counter() - t0:.2f} s)", file=sys.stderr)
         return 0
     if args.target == "lib":
