@@ -60,7 +60,7 @@ def test_eval_key_is_stable_and_changes_with_quick_d2l_variables_and_device(smal
     assert all_differ(keys(root, cache), base)
 
 
-def test_eval_key_changes_with_the_data_files_the_library_may_read(small):
+def test_eval_key_changes_with_the_data_files_the_library_may_read(small, monkeypatch):
     root, data, cache = small
     base = keys(root, cache)
     (data / "numbers.csv").write_text("1,3\n", encoding="utf-8")  # same size, new content
@@ -70,6 +70,12 @@ def test_eval_key_changes_with_the_data_files_the_library_may_read(small):
     (root / "data").mkdir()
     (root / "data" / "train.csv").write_text("x\n", encoding="utf-8")
     assert all_differ(keys(root, cache), changed)
+    # the same data in another folder (another machine) gives the same keys
+    moved = data.parent / "elsewhere"
+    shutil.copytree(data, moved)
+    here = keys(root, cache)
+    monkeypatch.setenv("D2L_DATA_DIR", str(moved))
+    assert keys(root, cache) == here
     # a file the library never looks at changes nothing
     (root / "notes.txt").write_text("n\n", encoding="utf-8")
     again = keys(root, cache)

@@ -26,7 +26,8 @@ that can change what the notebook prints:
 * the device the kernel sees (:func:`device_signature`): the GPU models and
   ``CUDA_VISIBLE_DEVICES`` for a notebook that gets GPUs, else the CPU model
   and the math threads;
-* the ``D2L_*`` environment variables the kernel inherits (:func:`d2l_settings`);
+* the ``D2L_*`` environment variables the kernel inherits (:func:`d2l_settings`;
+  ``D2L_DATA_DIR`` through the files it holds);
 * the mode: ``quick`` (``D2L_QUICK=1``) or ``full``;
 * the tab name and :data:`FORMAT`.
 
@@ -328,9 +329,12 @@ def device_signature(gets_gpu: bool, gpus: list[str]) -> str:
 
 
 def d2l_settings(env: dict[str, str] | None = None) -> dict[str, str]:
-    """The ``D2L_*`` variables a kernel inherits (``D2L_QUICK`` is the mode, set per run)."""
+    """The ``D2L_*`` variables a kernel inherits. ``D2L_QUICK`` is the mode (set per run);
+    ``D2L_DATA_DIR`` counts by what it holds (the data files are part of the key), so the
+    same data in another folder gives the same key."""
     env = os.environ if env is None else env
-    return {k: v for k, v in sorted(env.items()) if k.startswith("D2L_") and k != "D2L_QUICK"}
+    return {k: v for k, v in sorted(env.items())
+            if k.startswith("D2L_") and k not in ("D2L_QUICK", "D2L_DATA_DIR")}
 
 
 def notebook_key(

@@ -270,10 +270,13 @@ def library_data(cwd: Path, files: cachemod.FileHashes,
     which it opens depends on what is there, and hashing is cheap once remembered by
     size and modification time (:class:`~d2lbook.execute.cache.FileHashes`)."""
     memo = {} if memo is None else memo
-    dirs = [cwd / d for d in os.environ.get("D2L_DATA_DIR", "").split(os.pathsep) if d]
-    dirs += [cwd.parent / "data", *SYSTEM_DATA_DIRS]
+    env_dirs = [d for d in os.environ.get("D2L_DATA_DIR", "").split(os.pathsep) if d]
+    # files are named by their place on the lookup path, not by absolute path, so that
+    # the same data in another folder (another machine) gives the same key
+    dirs = [(f"$D2L_DATA_DIR[{i}]", cwd / d) for i, d in enumerate(env_dirs)]
+    dirs += [("../data", cwd.parent / "data")] + [(str(d), d) for d in SYSTEM_DATA_DIRS]
     out: dict[str, str] = {}
-    for d in dirs:
+    for label, d in dirs:
         d = d.resolve()
         if d not in memo:
             found: dict[str, str] = {}
@@ -285,9 +288,9 @@ def library_data(cwd: Path, files: cachemod.FileHashes,
                             continue
                         p = Path(dirpath) / name
                         if p.is_file():
-                            found[p.as_posix()] = files.hash(p)
+                            found[p.relative_to(d).as_posix()] = files.hash(p)
             memo[d] = found
-        out.update(memo[d])
+        out.update({f"{label}/{rel}": h for rel, h in memo[d].items()})
     return out
 
 
