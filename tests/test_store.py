@@ -27,7 +27,8 @@ def evaluate(root: Path, cache: Path, *args: str) -> int:
 
 
 def texts(result: SectionResult) -> list[str]:
-    return [o.get("text", "") for outs in result.outputs.values() for o in outs]
+    """The printed text of each code cell (stream chunks joined: a kernel may split them)."""
+    return ["".join(o.get("text", "") for o in outs) for outs in result.outputs.values()]
 
 
 @pytest.fixture(scope="module")
