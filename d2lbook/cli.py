@@ -5,6 +5,8 @@
     d2lbook build notebooks [--tab T|all]    one .ipynb per section per tab
     d2lbook build eval|html|pdf|colab|pkg ... (see each target's --help)
     d2lbook serve                            live preview
+    d2lbook build T1 T2 ..., outputcheck, tabcheck, linkcheck, slides, merge, ...,
+    d2lbook activate TAB FILES, d2lbook clear   as in d2lbook 1.0.3 (d2lbook.commands.targets)
 
 Every command reads the book in the current folder (or ``--book DIR``).
 Errors print as ``file:line: error: message``; nothing is written when the
@@ -80,6 +82,8 @@ def load(args: argparse.Namespace, diags: Diagnostics, with_refs: bool = True,
     root = book_root(args)
     book = load_book(root, diags, config=config, raise_errors=False,
                      cache=parse_cache(root))
+    # [build] warning_is_error = True (d2lbook 1.0.3's key) is --strict
+    args.strict = diags.strict = args.strict or book.config.warning_is_error
     refs = resolve(book, diags) if with_refs else None
     return book, refs
 
@@ -133,6 +137,11 @@ def _diag(msg: str):
 
 
 def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
+    from d2lbook.commands import targets  # d2lbook 1.0.3's command line: `build T1 T2`, ...
+
+    if targets.handles(argv):
+        return targets.main(argv)
     args = make_parser(argv).parse_args(argv)
     diags = Diagnostics()
     try:
@@ -197,11 +206,10 @@ def _command(args: argparse.Namespace, cfg, diags: Diagnostics) -> int:
             book, diags, current_results(book, [book.config.default_tab]))
         diags.report()
         diags.raise_if_errors()
-        n = len(diags.warnings)
         numbers = (f"; prose numbers: {checked} checked against stored full runs"
                    + (f", {len(unchecked)} waiting for one ({', '.join(unchecked)})"
                       if unchecked else "")) if checked or unchecked else ""
-        print(f"{len(book.sections)} sections, no errors, {n} warning(s){numbers} "
+        print(f"{len(book.sections)} sections, no errors, {diags.summary()}{numbers} "
               f"({time.perf_counter() - t0:.2f} s)", file=sys.stderr)
         return 0
     if args.target == "lib":
@@ -215,6 +223,7 @@ def build_lib(args: argparse.Namespace, book, diags: Diagnostics) -> int:
     from d2lbook.outputs.library import build_library, check_library, write_library
 
     files = build_library(book, diags)
+    diags.report()
     diags.raise_if_errors()
     if args.check:
         diffs = check_library(files, book.root)

@@ -21,12 +21,14 @@ KNOWN: dict[str, set[str] | None] = {
     "build": {
         "index", "notebooks", "non-notebooks", "exclusions", "resources", "dependencies",
         "eval_notebook", "tabs", "output_dir", "sphinx_configs", "rewrite_alias",
+        "warning_is_error",
     },
     "html": {
         "header_links", "favicon", "html_logo", "include_css", "include_js", "bibfile",
         "analytics", "discussion",
     },
-    "pdf": {"main_font", "sans_font", "mono_font", "cjk_font", "bibfile", "latex_logo", "post_latex"},
+    "pdf": {"main_font", "sans_font", "mono_font", "cjk_font", "bibfile", "latex_logo", "post_latex",
+            "style", "latex_url"},  # the last two: d2lbook 1.0.3 keys, read and unused
     "library": {"version_file", "release", "save_filename", "save_mark"},
     "colab": {"github_repo", "libs", "libs_header", "gpu_pattern", "reverse_alias",
               "replace_svg_url", "kernel", "exclusions"},
@@ -34,6 +36,7 @@ KNOWN: dict[str, set[str] | None] = {
     "deploy": {"github_repo", "s3_bucket", "other_file_s3urls", "google_analytics_tracking_id"},
     "eval": None,  # free-form: per-tab interpreters, timeouts, GPU settings
     "slides": None,
+    "translation": None,  # d2lbook 1.0.3's machine-translation settings (d2l-zh has one)
 }
 LIB_KEYS = {"lib_file", "lib_name", "simple_alias", "fluent_alias", "alias", "args_alias",
             "reverse_alias", "lib_dir"}
@@ -81,6 +84,7 @@ class Config:
     exclusions: list[str] = field(default_factory=list)
     output_dir: Path = Path("_build")
     eval_notebook: bool = True
+    warning_is_error: bool = False  # [build] warning_is_error, as in d2lbook 1.0.3
     libraries: dict[str, LibConfig] = field(default_factory=dict)
     version_file: Path | None = None
     colab: ColabConfig | None = None  # None: no [colab] github_repo
@@ -223,6 +227,12 @@ def load_config(root: Path, diags: Diagnostics) -> Config:
             cfg.eval_notebook = raw.getboolean("build", "eval_notebook")
         except ValueError:
             err("build", "eval_notebook", f"{ev!r} is not a boolean (True/False)")
+    wie = g("build", "warning_is_error")
+    if wie is not None:
+        try:
+            cfg.warning_is_error = raw.getboolean("build", "warning_is_error")
+        except ValueError:
+            err("build", "warning_is_error", f"{wie!r} is not a boolean (True/False)")
     vf = g("library", "version_file")
     if vf:
         vf = vf.strip()

@@ -230,8 +230,9 @@ def resolve(book: Book, diags: Diagnostics) -> Resolved:
     def add(t: Target) -> None:
         old = refs.targets.get(t.label)
         if old is not None:
-            diags.error(t.loc, f"duplicate label {t.label!r} (first defined at {old.loc})")
-            return
+            diags.error(t.loc, f"duplicate label {t.label!r} (first defined at {old.loc})",
+                        code="duplicate-label")
+            # as with d2lbook 1.0.3 (Sphinx), the later definition wins
         refs.targets[t.label] = t
 
     for s in book.ordered():
@@ -278,7 +279,8 @@ def resolve(book: Book, diags: Diagnostics) -> Resolved:
                         used.add(n.label)
                         t = refs.targets.get(n.label)
                         if t is None:
-                            diags.error(n.loc, f":{n.kind}: to unknown label {n.label!r}")
+                            diags.error(n.loc, f":{n.kind}: to unknown label {n.label!r}",
+                                        code="unknown-ref")
                         elif n.kind == "eqref" and t.kind != "equation":
                             diags.warning(n.loc, f":eqref: to {n.label!r}, which is a "
                                                  f"{t.kind}, not an equation")

@@ -104,8 +104,8 @@ class MarkdownWriter:
             return n.html
         if isinstance(n, Ref):
             t = self.refs.target(n.label)
-            if t is None:
-                return n.label
+            if t is None:  # unresolved: shown as ?? (as d2lbook 1.0.3's Sphinx does)
+                return "??"
             if n.kind == "eqref":
                 text = f"({self.refs.eq_number(n.label)})"
             elif n.kind == "ref":

@@ -162,8 +162,11 @@ class SectionParser:
             if mb:
                 tabs = tuple(split_tabs(mb.group(1)))
                 if open_tab is not None:
-                    self.error(open_tab[0], ":begin_tab: without :end_tab: before the next "
-                               f":begin_tab: on line {i + 1}")
+                    # d2lbook 1.0.3 closes a tab block at the next :begin_tab:
+                    self.diags.error(self.loc(open_tab[0]), ":begin_tab: without :end_tab: "
+                                     f"before the next :begin_tab: on line {i + 1} (closed "
+                                     "there)", code="unclosed-tab")
+                    regions.append((open_tab[0], i, open_tab[1]))
                 self._check_tabs(i, tabs, allow_all=True)
                 open_tab = (i, tabs)
                 lines[i] = ""
@@ -178,7 +181,9 @@ class SectionParser:
             self.error(fence[2], f"unclosed code fence {fence[0] * fence[1]!r}")
             lines = lines[: fence[2]]  # do not parse the unterminated rest as code
         if open_tab is not None:
-            self.error(open_tab[0], ":begin_tab: without :end_tab:")
+            self.diags.error(self.loc(open_tab[0]), ":begin_tab: without :end_tab: (closed at "
+                             "the end of the file)", code="unclosed-tab")
+            regions.append((open_tab[0], len(lines), open_tab[1]))
         return "\n".join(lines), regions
 
     def _check_tabs(self, line0: int, tabs: tuple[str, ...], allow_all: bool) -> None:
@@ -331,8 +336,9 @@ class SectionParser:
         kept_lines: list[int] = []
         hide_code = hide_output = expect_error = False
         required: tuple[str, ...] = ()
+        first = next((j for j, ln in enumerate(lines) if ln.strip()), 0)
         for j, line in enumerate(lines):
-            if j == 0 and (m := CELL_MAGIC_TAB_RE.match(line)):
+            if j == first and (m := CELL_MAGIC_TAB_RE.match(line)):
                 tabs = split_tabs(m.group(1))
                 self._check_tabs(line0 + 1, tuple(tabs), allow_all=True)
                 continue
@@ -369,7 +375,8 @@ class SectionParser:
         cell = CodeCell(source, lang, self.loc(line0), executable=True, tabs=tab_t,
                         index=-1 if is_setup else self.code_index, hide_code=hide_code,
                         hide_output=hide_output, expect_error=expect_error,
-                        is_setup=is_setup, required_libs=required, lines=tuple(kept_lines))
+                        is_setup=is_setup, required_libs=required, lines=tuple(kept_lines),
+                        tab_mark=tuple(tabs or ()))
         if not is_setup:
             self.code_index += 1
         return cell
@@ -409,8 +416,8 @@ class SectionParser:
             return Raw("rst-only-" + m.group(1), _dedent(m.group(2)), self.loc(line0))
         if not s:
             return None
-        self.warning(line0, "eval_rst content passed through unmapped: "
-                            f"{s.splitlines()[0][:60]!r}")
+        self.diags.warning(self.loc(line0), "eval_rst content passed through unmapped: "
+                           f"{s.splitlines()[0][:60]!r}", code="unmapped-rst")
         return Raw("rst", content, self.loc(line0))
 
     # ----------------------------------------------------------- paragraphs
@@ -422,10 +429,17 @@ class SectionParser:
         cur_line = line0
         line = line0
         for n in inl:
+            slide = None
+            if isinstance(n, Slide) and not n.only_slides \
+                    and len(_strip_breaks(n.children)) == 1 \
+                    and isinstance(_strip_breaks(n.children)[0], _DisplayMath):
+                # (**$$...$$**): an equation marked for the slides is still an equation
+                slide = "new" if n.new_slide else "continue"
+                n = _strip_breaks(n.children)[0]
             if isinstance(n, _DisplayMath):
                 if _strip_breaks(cur):
                     out.append(Paragraph(_strip_breaks(cur), self.loc(cur_line)))
-                out.append(MathBlock(n.tex, self.loc(n.line)))
+                out.append(MathBlock(n.tex, self.loc(n.line), slide=slide))
                 cur = []
                 cur_line = n.line
                 continue
@@ -530,9 +544,14 @@ class SectionParser:
         for b in blocks:
             if isinstance(b, Paragraph):
                 attrs, rest = _leading_attrs(b.children)
-                if attrs and not _strip_breaks(rest) and out:
-                    if self._attach_attrs(out[-1], attrs):
+                if attrs and out and not isinstance(out[-1], Paragraph) \
+                        and self._attach_attrs(out[-1], attrs):
+                    if not _strip_breaks(rest):
                         continue
+                    # ``:label:`x``` under a heading (or equation), with the paragraph
+                    # on the very next line
+                    b = Paragraph(_strip_breaks(rest), Loc(b.loc.file, b.loc.line + 1))
+                    attrs = []
                 fig = self.figure(b)
                 if fig is not None:
                     out.append(fig)
@@ -547,10 +566,12 @@ class SectionParser:
                                                  "could apply to")
                     continue
             if isinstance(b, Table) and out and isinstance(out[-1], Paragraph):
-                cap = _caption(out[-1].children)
-                if cap is not None:
+                found = _caption(out[-1].children)
+                if found is not None:
                     out.pop()
-                    b.caption = cap
+                    b.caption, label = found
+                    if label and b.label is None:
+                        b.label = label
             out.append(b)
         for b in out:
             if isinstance(b, Heading):
@@ -683,12 +704,19 @@ def _only_role(nodes: list, role: str) -> UnknownRole | None:
     return None
 
 
-def _caption(nodes: list) -> list | None:
+def _caption(nodes: list) -> tuple[list, str | None] | None:
+    """A table caption paragraph: ``:Caption text``, optionally followed by
+    ``:label:`tab_x``` (on the next line or at the end), and the label if any."""
     kids = _strip_breaks(nodes)
-    if kids and isinstance(kids[0], Text) and kids[0].text.startswith(": "):
-        first = Text(kids[0].text[2:])
-        return [first, *kids[1:]] if first.text else kids[1:]
-    return None
+    if not kids or not isinstance(kids[0], Text) or not kids[0].text.startswith(":") \
+            or kids[0].text.startswith("::"):
+        return None
+    label = None
+    if isinstance(kids[-1], UnknownRole) and kids[-1].role == "label":
+        label = kids[-1].content.strip()
+        kids = _strip_breaks(kids[:-1])
+    first = Text(kids[0].text[1:].lstrip())
+    return ([first, *kids[1:]] if first.text else kids[1:]), label
 
 
 def _slides(nodes: list) -> list:

@@ -375,6 +375,19 @@ class Builder:
         downloads, colabs, copies = [], [], []
         repos = self._colab
         for tab in self.site.tabs:
+            deck = self.notebooks_dir.parent / "slides" / tab / (sec.path + ".html")
+            if deck.is_file():  # `build slides` (d2lbook.outputs.slides) made one
+                rel = f"slides/{tab}/{sec.path}.html"
+                copies.append((deck, self.out / rel))
+                downloads.append({"tab": tab, "name": tab_name(tab), "slides": True,
+                                  "url": rel_prefix(sec.path) + rel,
+                                  "title": self.site.strings["slides_title"].format(
+                                      tab=tab_name(tab))})
+                assets = self.notebooks_dir.parent / "slides" / "_reveal"
+                if not getattr(self, "_slide_assets", False) and assets.is_dir():
+                    self._slide_assets = True
+                    copies += [(f, self.out / "slides" / "_reveal" / f.relative_to(assets))
+                               for f in assets.rglob("*") if f.is_file()]
             src = self.notebooks_dir / tab / (sec.path + ".ipynb")
             if not src.is_file():
                 continue
@@ -856,7 +869,8 @@ def build_html(book: Book, refs, out_dir: Path | str, results=None,
     ``results``: ``{tab: {section path: SectionResult}}`` from the eval step, or None.
     ``changed``: the section paths the caller knows changed (a live preview); only a hint:
     every page is checked by its key. When given, the search index is not rebuilt unless
-    ``search`` is True. Returns a :class:`BuildReport` (``.written`` lists written files).
+    ``search`` is True. The index is updated before returning: only the pages rendered in
+    this build are read again (see :mod:`.search`). Returns a :class:`BuildReport` (``.written`` lists written files).
     """
     if search is None:
         search = changed is None

@@ -23,6 +23,8 @@ STRINGS: dict[str, dict[str, str]] = {
         "not_available": "This part is not available for {tab}.",
         "download_notebook": "Notebook",
         "download_title": "Download this section as a Jupyter notebook ({tab})",
+        "slides": "Slides",
+        "slides_title": "This section's slides ({tab})",
         "colab": "Colab",
         "colab_title": "Open this section in Google Colab ({tab})",
         "quick_note": "The outputs on this page come from quick mode: epochs and data were "
@@ -86,6 +88,8 @@ STRINGS: dict[str, dict[str, str]] = {
         "not_available": "这一部分没有 {tab} 版本。",
         "download_notebook": "笔记本",
         "download_title": "下载本节的 Jupyter 笔记本（{tab}）",
+        "slides": "幻灯片",
+        "slides_title": "本节的幻灯片（{tab}）",
         "colab": "Colab",
         "colab_title": "在 Google Colab 中打开本节（{tab}）",
         "quick_note": "本页的输出由快速模式生成：为了在小型 CPU 上运行全书，训练轮数和数据量都被缩减，"

@@ -250,8 +250,9 @@ class PageRenderer:
     def ref(self, n: Ref) -> str:
         refs = self.site.refs
         t = refs.target(n.label) if refs is not None else None
-        if t is None:
-            return f'<span class="xref missing">{esc(n.text or n.label)}</span>'
+        if t is None:  # an unresolved reference shows as ?? (as with Sphinx), naming the label
+            return (f'<span class="xref missing" title="unresolved reference: '
+                    f'{attr(n.label)}">??</span>')
         if n.kind == "eqref":
             text = n.text or f"({refs.eq_number(n.label)})"
             body = esc(text)
