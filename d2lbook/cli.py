@@ -189,6 +189,10 @@ def _command(args: argparse.Namespace, cfg, diags: Diagnostics) -> int:
     # they work on a book whose references are still being written
     code_only = args.command == "build" and args.target in ("lib", "eval")
     book, refs = load(args, diags, with_refs=not code_only, config=cfg)
+    if args.command == "check":
+        from d2lbook.source.glossary import check_glossary
+
+        check_glossary(book, diags)  # terms against [build] glossary
     if code_only:
         # sections and images that do not exist yet contribute nothing to the library
         diags.downgrade("missing-toc-entry")

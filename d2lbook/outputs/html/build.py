@@ -18,6 +18,7 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
+from urllib.parse import quote
 
 from jinja2 import Environment, FileSystemLoader
 
@@ -251,6 +252,36 @@ class Builder:
                                file="config.ini")
         return links
 
+    def discussion_template(self) -> str:
+        """The ``[html] discussion`` URL template ('' when unset or invalid).
+
+        It names the project's own discussion place, e.g.
+        ``https://github.com/org/repo/discussions?discussions_q={label}``; ``{label}``
+        becomes the section's label (its path when it has none) and ``{path}`` its path,
+        both URL-quoted. Every section page then ends with a link to it."""
+        raw = (self.book.config.get("html", "discussion", "") or "").strip()
+        if not raw:
+            return ""
+        problem = ""
+        if not re.match(r"https?://[^\s/]+", raw):
+            problem = "expected an http(s) URL"
+        else:
+            try:
+                raw.format(label="x", path="x")
+            except (KeyError, IndexError, ValueError) as e:
+                problem = f"only {{label}} and {{path}} may be used ({type(e).__name__}: {e})"
+        if problem:
+            self.diags.warning(None, f"[html] discussion: {problem}; no discussion links "
+                                     "are generated", file="config.ini")
+            return ""
+        return raw
+
+    def discussion_url(self, sec: Section) -> str:
+        if not self.discussion or sec.path == self.book.index:
+            return ""
+        return self.discussion.format(label=quote(sec.label or sec.path, safe=""),
+                                      path=quote(sec.path, safe=""))
+
     def _html_config(self) -> str:
         """The ``[html]`` section of config.ini as written: every page's frame reads it."""
         raw = self.book.config.raw
@@ -444,6 +475,7 @@ class Builder:
         book = self.book
         self._colab = self.colab_repos()
         self.links = self.header_links()
+        self.discussion = self.discussion_template()
         self.extra = self.static_files()
         self.downloads, dl_copies = self.site_downloads()
         statics_sig = _sha(*(f"{k}={p}:{p.stat().st_mtime_ns}" for k, p in
@@ -451,6 +483,7 @@ class Builder:
         site_key = _sha(self.version, self.toc_signature(), site.tabs, site.lang, site.title,
                         repr(self.links), repr(sorted(self._colab.items())), statics_sig,
                         repr([d["url"] for d in self.downloads]),
+                        self.discussion,
                         site.bib_page, self.book.index, self._html_config(),
                         katex_mod.katex_version(Path(self._katex_dir()) if self._katex_dir()
                                                 else None))
@@ -745,6 +778,7 @@ class Builder:
         crumbs = []
         prev = nxt = None
         downloads, colabs = [], []
+        discuss = ""
         if sec is not None:
             anc = sec.parent
             chain = []
@@ -765,6 +799,7 @@ class Builder:
                        "text": self.title_text(order[i + 1].path)}
             downloads, colabs = self._nb.get(sec.path, ([], []))
             title = self.title_text(sec.path)
+            discuss = self.discussion_url(sec)
         elif p.path == site.search_page:
             title = s["search"]
         else:
@@ -794,7 +829,9 @@ class Builder:
                   for t in site.tabs],
             default_tab=site.tabs[0], tab_css=self.tab_css(),
             header_links=self.links, sidebar=sidebar, crumbs=crumbs, prev=prev, next=nxt,
-            content=body, quick=p.result.quick if p.result else "",
+            content=body + (
+                f'<p class="discussion" data-pagefind-ignore><a href="{attr(discuss)}">{esc(s["discuss"])}</a></p>'
+                if discuss else ""), quick=p.result.quick if p.result else "",
             downloads=downloads, colabs=colabs, is_search=p.path == site.search_page,
             has_index=self.has_index,
             search_url=prefix + page_url(site.search_page),
