@@ -829,9 +829,11 @@ class Builder:
                   for t in site.tabs],
             default_tab=site.tabs[0], tab_css=self.tab_css(),
             header_links=self.links, sidebar=sidebar, crumbs=crumbs, prev=prev, next=nxt,
+            # the discussion link is navigation: not part of the indexed text
             content=body + (
-                f'<p class="discussion" data-pagefind-ignore><a href="{attr(discuss)}">{esc(s["discuss"])}</a></p>'
-                if discuss else ""), quick=p.result.quick if p.result else "",
+                f'<div data-pagefind-ignore><p class="discussion"><a href="{attr(discuss)}">'
+                f'{esc(s["discuss"])}</a></p></div>' if discuss else ""),
+            quick=p.result.quick if p.result else "",
             downloads=downloads, colabs=colabs, is_search=p.path == site.search_page,
             has_index=self.has_index,
             search_url=prefix + page_url(site.search_page),
