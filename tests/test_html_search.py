@@ -104,6 +104,10 @@ def test_alt_text_of_the_books_plotting_calls():
     assert alt_text("%matplotlib inline\ntrainer.fit(model, data)", 3, s).startswith("训练曲线")
     assert alt_text("d2l.show_images(X, 2, 9, titles=['t-shirt', 'bag'])", 1, s) == (
         "图像网格：标题 t-shirt, bag")
+    assert alt_text("d2l.train_ch11(adam, states, {'lr': 0.01}, data_iter)", 2, s).startswith(
+        "训练曲线")
+    assert alt_text("eta = 2\nd2l.show_trace_2d(f_2d, d2l.train_2d(adagrad_2d))", 2, s) == (
+        "优化算法在目标函数上逐步移动的轨迹")
     assert alt_text("d2l.plt.hist(x)", 4, s) == "本页第 4 个代码单元输出的图"
     assert alt_text("this is not python (", 2, s) == "本页第 2 个代码单元输出的图"
 

@@ -3,7 +3,7 @@
 A plot is an image in a cell's outputs; its ``alt`` is made from what the cell's code
 says about it: the labels, legend and titles given to ``d2l.plot``, ``show_heatmaps``
 and Matplotlib's ``xlabel``/``ylabel``/``legend``/``title``; a training run
-(``.fit(...)``) draws the training curves; ``show_images`` a grid of images. Without any
+(``.fit(...)``, ``train_*``) draws the training curves; ``show_trace*`` an optimiser's path; ``show_images`` a grid of images. Without any
 of these the text says which code cell of the page drew the plot.
 """
 
@@ -53,8 +53,10 @@ def describe(code: str) -> tuple[dict[str, list[str]], set[str]]:
         f = node.func
         name = f.attr if isinstance(f, ast.Attribute) else f.id if isinstance(f, ast.Name) \
             else ""
-        if name == "fit":
-            kinds.add("training")
+        if name == "fit" or name.startswith("train_") and name not in ("train_2d",):
+            kinds.add("training")  # trainer.fit, d2l.train_ch11, ...
+        elif name.startswith("show_trace"):
+            kinds.add("trace")  # the path of an optimiser over a function
         elif name == "show_heatmaps":
             kinds.add("heatmap")
         elif name == "show_images":
@@ -82,6 +84,8 @@ def alt_text(code: str, n: int, strings: dict[str, str]) -> str:
         head = strings["plot_heatmap"]
     elif "images" in kinds:
         head = strings["plot_images"]
+    elif "trace" in kinds and not parts:
+        return strings["plot_trace"]
     elif "training" in kinds and not parts:
         return strings["plot_training"]
     else:

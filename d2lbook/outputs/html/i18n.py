@@ -60,6 +60,7 @@ STRINGS: dict[str, dict[str, str]] = {
         "plot_colon": ": ",
         "plot_heatmap": "Heatmaps",
         "plot_images": "A grid of images",
+        "plot_trace": "The path an optimiser takes over the function, step by step",
         "plot_training": "Training curves: the x axis is the epoch; each curve is a loss or "
                          "metric recorded during training",
         "plot_sep": "; ",
@@ -122,6 +123,7 @@ STRINGS: dict[str, dict[str, str]] = {
         "plot_colon": "：",
         "plot_heatmap": "热图",
         "plot_images": "图像网格",
+        "plot_trace": "优化算法在目标函数上逐步移动的轨迹",
         "plot_training": "训练曲线：横轴是轮数（epoch），每条曲线是训练中记录的一项损失或指标",
         "plot_sep": "；",
         "plot_title": "标题",
