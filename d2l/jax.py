@@ -1628,6 +1628,30 @@ def bleu(pred_seq, label_seq, k):
     return score
 
 
+def show_heatmaps(matrices, xlabel, ylabel, titles=None, figsize=(2.5, 2.5),
+                  cmap='Reds'):
+    """Draw a grid of heatmaps; `matrices` has shape (rows, cols, queries, keys).
+
+    Defined in :numref:`sec_queries-keys-values`
+    """
+    d2l.use_svg_display()
+    num_rows, num_cols = len(matrices), len(matrices[0])
+    fig, axes = d2l.plt.subplots(num_rows, num_cols, figsize=figsize, sharex=True,
+                                 sharey=True, squeeze=False)
+    for i in range(num_rows):
+        for j in range(num_cols):
+            # np.asarray copies a JAX array from the device to host memory
+            ax, matrix = axes[i, j], np.asarray(matrices[i][j])
+            image = ax.imshow(matrix, cmap=cmap)
+            if i == num_rows - 1:
+                ax.set_xlabel(xlabel)
+            if j == 0:
+                ax.set_ylabel(ylabel)
+            if titles:
+                ax.set_title(titles[j])
+    fig.colorbar(image, ax=axes, shrink=0.6)
+
+
 # Aliases from config.ini
 ones_like = jnp.ones_like
 ones = jnp.ones
