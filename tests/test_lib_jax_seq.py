@@ -213,3 +213,15 @@ def test_seq2seq_shapes_dropout_and_predict_step():
                                        inputs, state)
         inputs = Y.argmax(2)
         np.testing.assert_array_equal(inputs[:, 0], preds[:, t])
+
+
+def test_show_heatmaps_draws_jax_arrays():
+    matplotlib = pytest.importorskip('matplotlib')
+    matplotlib.use('Agg')
+    weights = jax.nn.softmax(jax.random.normal(jax.random.PRNGKey(0), (2, 3, 4, 5)), -1)
+    d2l.show_heatmaps(weights, 'Keys', 'Queries', titles=['a', 'b', 'c'])
+    fig = d2l.plt.gcf()
+    assert len(fig.axes) == 2 * 3 + 1  # The heatmaps and one colorbar
+    np.testing.assert_allclose(fig.axes[5].images[0].get_array(), weights[1, 2], rtol=1e-6)
+    assert fig.axes[2].get_title() == 'c'
+    d2l.plt.close(fig)
