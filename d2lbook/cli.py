@@ -79,6 +79,9 @@ def load(args: argparse.Namespace, diags: Diagnostics, with_refs: bool = True):
     if not (root / "config.ini").exists() and not (root / "index.md").exists():
         raise BuildError([_diag(f"{root} has no config.ini or index.md: not a book folder")])
     book = load_book(root, diags, raise_errors=False, cache=parse_cache(root))
+    from d2lbook.apidoc import expand_api_blocks
+
+    expand_api_blocks(book, diags)  # the API page's tables, before numbering
     refs = build_refs(book, diags) if with_refs else None
     return book, refs
 

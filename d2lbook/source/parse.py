@@ -385,6 +385,10 @@ class SectionParser:
             return Raw("rst-only-" + m.group(1), _dedent(m.group(2)), self.loc(line0))
         if not s:
             return None
+        from d2lbook.apidoc import is_api_block  # the API page (d2lbook/apidoc.py)
+
+        if is_api_block(s):
+            return Raw("d2l-api", content, self.loc(line0))
         self.warning(line0, "eval_rst content passed through unmapped: "
                             f"{s.splitlines()[0][:60]!r}")
         return Raw("rst", content, self.loc(line0))
@@ -718,7 +722,7 @@ def read_source(path: Path, file: str, diags: Diagnostics) -> str | None:
         return None
 
 
-PARSER_VERSION = "2"
+PARSER_VERSION = "3"  # 3: eval_rst API blocks (d2lbook/apidoc.py)
 
 
 class ParseCache:

@@ -1,0 +1,214 @@
+"""Compatibility harness: run the public d2l books' PyTorch notebooks on our library.
+
+    python -m bench compat [--book en|zh|all] [--only GLOB] [--timeout S] [--limit N]
+
+For each public book (``/work/public/d2l-en`` volume 1, ``/work/public/d2l-zh`` up to the
+attention chapter; override with ``D2L_EN_SRC`` / ``D2L_ZH_SRC``) the harness
+
+1. copies the sources to a temporary folder (never the original), without the reference's
+   own ``d2l`` package, so that ``from d2l import torch as d2l`` imports OUR library;
+2. builds the PyTorch notebooks with OUR toolchain (``d2lbook build notebooks --tab
+   pytorch``). Where our toolchain refuses the public sources, it patches the temporary copy
+   and records each patch (see ``PATCHES`` in the results): today only reference errors of
+   the public books themselves (a ``:numref:``/``:eqref:`` to a label that does not exist
+   becomes plain text; a duplicated label gets a suffix);
+3. runs every notebook of the selected chapters in quick mode (``D2L_QUICK=1``), one at a
+   time, with ``D2L_DATA_DIR`` pointing at the offline data, and classifies the outcome:
+   ``pass``; ``no data`` (a download that cannot happen offline); ``no GPU``;
+   ``reference code`` (the book's own code breaks on current packages, independent of the
+   library); ``FAIL`` (anything else: a bug of ours until shown otherwise).
+
+The table goes to ``bench/results/compat-<book>.md`` (and ``.json``), rewritten after every
+notebook so that a long run can be watched. Not part of ``make test``: it needs the public
+sources and takes a long time (one notebook at a time, on purpose: the CPU is shared).
+"""
+
+from __future__ import annotations
+
+import argparse
+import fnmatch
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+RESULTS = ROOT / "bench" / "results"
+SOURCES = {
+    "en": Path(os.environ.get("D2L_EN_SRC", "/work/public/d2l-en")),
+    "zh": Path(os.environ.get("D2L_ZH_SRC", "/work/public/d2l-zh")),
+}
+# Volume 1 of d2l-en (its static/vol1/root-index.md) and d2l-zh up to attention
+CHAPTERS = {
+    "en": ["chapter_introduction", "chapter_preliminaries", "chapter_linear-regression",
+           "chapter_linear-classification", "chapter_multilayer-perceptrons",
+           "chapter_builders-guide", "chapter_convolutional-neural-networks",
+           "chapter_convolutional-modern", "chapter_recurrent-neural-networks",
+           "chapter_recurrent-modern", "chapter_attention-mechanisms-and-transformers"],
+    "zh": ["chapter_introduction", "chapter_preliminaries", "chapter_linear-networks",
+           "chapter_multilayer-perceptrons", "chapter_deep-learning-computation",
+           "chapter_convolutional-neural-networks", "chapter_convolutional-modern",
+           "chapter_recurrent-neural-networks", "chapter_recurrent-modern",
+           "chapter_attention-mechanisms"],
+}
+SKIP_DIRS = {"d2l", "graffle", ".git", "_build", "contrib", "static", "ci"}
+
+_LABEL_ERR = re.compile(r"^(?P<file>[^:]+):(?P<line>\d+): error: "
+                        r"(?::(?P<role>\w+): to unknown label '(?P<ref>[^']+)'"
+                        r"|duplicate label '(?P<dup>[^']+)')")
+
+
+def copy_book(src: Path, dest: Path) -> None:
+    def ignore(folder, names):
+        return [n for n in names if Path(folder) == src and n in SKIP_DIRS]
+    shutil.copytree(src, dest, ignore=ignore)
+
+
+def patch_reference_errors(book: Path, log: str) -> list[str]:
+    """Turn the public book's own broken references into plain text; return the patches."""
+    patches = []
+    for line in log.splitlines():
+        m = _LABEL_ERR.match(line)
+        if not m:
+            continue
+        path = book / m["file"]
+        lines = path.read_text(encoding="utf-8").split("\n")
+        i = int(m["line"]) - 1
+        if m["ref"]:
+            old = lines[i]
+            lines[i] = old.replace(f":{m['role']}:`{m['ref']}`", f"`{m['ref']}`")
+            what = f"{m['file']}:{m['line']}: :{m['role']}:`{m['ref']}` (unknown label) -> text"
+        else:  # the label follows the block (an equation, a figure) that the line starts
+            i = next((j for j in range(i, min(i + 4, len(lines)))
+                      if f"`{m['dup']}`" in lines[j]), i)
+            old = lines[i]
+            lines[i] = old.replace(f"`{m['dup']}`", f"`{m['dup']}_dup{i}`", 1)
+            what = f"{m['file']}:{i + 1}: duplicate label {m['dup']!r} renamed"
+        if lines[i] != old:
+            path.write_text("\n".join(lines), encoding="utf-8")
+            patches.append(what)
+    return patches
+
+
+def build_notebooks(book: Path) -> tuple[Path, list[str]]:
+    env = dict(os.environ, PYTHONPATH=str(ROOT))
+    patches: list[str] = []
+    for _ in range(5):
+        proc = subprocess.run([sys.executable, "-m", "d2lbook", "build", "notebooks",
+                               "--tab", "pytorch"], cwd=book, env=env,
+                              capture_output=True, text=True)
+        if proc.returncode == 0:
+            return book / "_build" / "notebooks" / "pytorch", patches
+        new = patch_reference_errors(book, proc.stdout + proc.stderr)
+        if not new:
+            raise RuntimeError("our toolchain cannot build the notebooks:\n"
+                               + (proc.stdout + proc.stderr)[-3000:])
+        patches += new
+    raise RuntimeError("still failing after 5 rounds of patches")
+
+
+def classify(message: str, traceback: str) -> str:
+    """The outcome of a failed notebook: 'no data', 'no GPU', 'reference code' or 'FAIL'."""
+    text = message + "\n" + traceback
+    if re.search(r"failed to download|urlopen error|Name or service not known|"
+                 r"Temporary failure in name resolution|Network is unreachable", text):
+        return "no data"
+    if re.search(r"CUDA|cuda|NCCL|Torch not compiled with|no GPU|num_gpus\(\) *[<>]", text):
+        return "no GPU"
+    # d2l's house-price code averages all columns, strings included (pandas >= 2.0 refuses)
+    if "could not convert string to float" in text or (
+            "TypeError" in text and "agg function failed" in text):
+        return "reference code"
+    return "FAIL"
+
+
+def write_table(book_name: str, rows: list[dict], patches: list[str], started: float) -> None:
+    RESULTS.mkdir(parents=True, exist_ok=True)
+    counts: dict[str, int] = {}
+    for r in rows:
+        counts[r["status"]] = counts.get(r["status"], 0) + 1
+    (RESULTS / f"compat-{book_name}.json").write_text(json.dumps(
+        {"book": book_name, "source": str(SOURCES[book_name]), "counts": counts,
+         "patches": patches, "notebooks": rows}, indent=1, ensure_ascii=False) + "\n",
+        encoding="utf-8")
+    out = [f"# Compatibility: d2l-{book_name} PyTorch notebooks on our library",
+           "",
+           f"Built with our toolchain, run in quick mode (`D2L_QUICK=1`), one at a time, "
+           f"{time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime(started))}; "
+           f"`python -m bench compat --book {book_name}`.",
+           "",
+           "Totals: " + ", ".join(f"{k} {v}" for k, v in sorted(counts.items())),
+           "",
+           "Patches to the temporary copy of the public sources: "
+           + ("none" if not patches else ""), ""]
+    out += [f"- {p}" for p in patches]
+    out += ["", "| notebook | outcome | seconds | reason |", "| --- | --- | --- | --- |"]
+    for r in rows:
+        reason = r["reason"].replace("|", "\\|").replace("\n", " ")[:200]
+        out.append(f"| {r['notebook']} | {r['status']} | {r['seconds']:.0f} | {reason} |")
+    (RESULTS / f"compat-{book_name}.md").write_text("\n".join(out) + "\n", encoding="utf-8")
+
+
+def run_book(book_name: str, only: str | None, timeout: float, limit: int | None) -> list[dict]:
+    import nbformat
+
+    from d2lbook.execute.runner import kernel_env, run_notebook
+
+    started = time.time()
+    with tempfile.TemporaryDirectory(prefix=f"compat-{book_name}-") as tmp:
+        book = Path(tmp) / "book"
+        copy_book(SOURCES[book_name], book)
+        nb_root, patches = build_notebooks(book)
+        notebooks = [p for ch in CHAPTERS[book_name]
+                     for p in sorted((nb_root / ch).glob("*.ipynb"))]
+        if only:
+            notebooks = [p for p in notebooks
+                         if fnmatch.fnmatch(str(p.relative_to(nb_root)), only)]
+        notebooks = notebooks[:limit] if limit else notebooks
+        data = os.environ.get("D2L_DATA_DIR", str(ROOT.parent / "shared" / "data"))
+        env = kernel_env(dict(os.environ, D2L_DATA_DIR=data, MPLBACKEND="Agg"),
+                         pythonpath=[ROOT], quick=True, cuda_devices=[], threads=1)
+        rows: list[dict] = []
+        for path in notebooks:
+            name = str(path.relative_to(nb_root).with_suffix(""))
+            nb = nbformat.read(path, as_version=4)
+            res = run_notebook(nb, python=sys.executable, cwd=path.parent, env=env,
+                               cell_timeout=timeout, notebook_timeout=2 * timeout)
+            if res.ok:
+                status, reason = "pass", ""
+            elif res.status in ("timeout", "notebook-timeout"):
+                status, reason = "FAIL", f"timeout ({res.message})"
+            else:
+                status, reason = classify(res.message, res.traceback), res.message
+            rows.append({"notebook": name, "status": status, "seconds": res.run_time,
+                         "reason": reason, "cell": res.cell})
+            print(f"{name}: {status} {reason[:120]}", flush=True)
+            write_table(book_name, rows, patches, started)
+    return rows
+
+
+def main(argv: list[str] | None = None) -> int:
+    p = argparse.ArgumentParser(prog="python -m bench compat", description=__doc__.split("\n\n")[0])
+    p.add_argument("--book", choices=["en", "zh", "all"], default="all")
+    p.add_argument("--only", help="a glob over chapter/notebook names, e.g. 'chapter_linear*/*'")
+    p.add_argument("--timeout", type=float, default=600, help="seconds per cell")
+    p.add_argument("--limit", type=int, help="run at most N notebooks per book")
+    a = p.parse_args(argv)
+    books = ["zh", "en"] if a.book == "all" else [a.book]
+    failed = 0
+    for b in books:
+        if not SOURCES[b].is_dir():
+            print(f"{SOURCES[b]}: not found; skipping d2l-{b}", file=sys.stderr)
+            continue
+        rows = run_book(b, a.only, a.timeout, a.limit)
+        failed += sum(r["status"] == "FAIL" for r in rows)
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
