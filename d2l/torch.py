@@ -2501,6 +2501,7 @@ def load_fashion_mnist(root='../data'):
     return FASHION_MNIST_CACHE[key]
 
 
+import functools
 import types
 
 
@@ -3285,6 +3286,33 @@ class EncoderBlock(nn.Module):
     def forward(self, X, valid_lens):
         Y = self.addnorm1(X, self.attention(X, X, X, valid_lens))
         return self.addnorm2(Y, self.ffn(Y))
+
+
+def accept_2_0_sizes(init, num_sizes, min_args):
+    """Wrap a constructor to also accept the 2.0 edition's leading size arguments.
+
+    Defined in :numref:`sec_utils`
+    """
+    if getattr(init, 'accepts_2_0_sizes', False):
+        return init  # already wrapped
+    @functools.wraps(init)
+    def wrapper(self, *args, **kwargs):
+        for name in ('key_size', 'query_size', 'value_size', 'ffn_num_input'):
+            kwargs.pop(name, None)  # inferred by the lazy layers
+        if len(args) >= min_args:  # the 2.0 form: drop the leading sizes
+            args = args[num_sizes:]
+        init(self, *args, **kwargs)
+    wrapper.accepts_2_0_sizes = True
+    return wrapper
+
+
+d2l.AdditiveAttention.__init__ = accept_2_0_sizes(d2l.AdditiveAttention.__init__, 2, 4)
+
+
+d2l.MultiHeadAttention.__init__ = accept_2_0_sizes(d2l.MultiHeadAttention.__init__, 3, 6)
+
+
+d2l.PositionWiseFFN.__init__ = accept_2_0_sizes(d2l.PositionWiseFFN.__init__, 1, 3)
 
 
 # Aliases from config.ini

@@ -32,7 +32,7 @@ load_corpus_time_machine seq_data_iter_random seq_data_iter_sequential SeqDataLo
 load_data_time_machine RNNModelScratch predict_ch8 grad_clipping train_epoch_ch8 train_ch8
 RNNModel read_data_nmt preprocess_nmt tokenize_nmt truncate_pad build_array_nmt
 load_data_nmt sequence_mask MaskedSoftmaxCELoss train_seq2seq predict_seq2seq
-transpose_qkv transpose_output EncoderBlock nn_Module swapaxes repeat
+transpose_qkv transpose_output EncoderBlock nn_Module swapaxes repeat accept_2_0_sizes
 '''.split()
 
 # Reference signatures (parameter names in order) that callers pass positionally or by name
@@ -427,3 +427,26 @@ def test_download_extract_and_download_all(tmp_path, monkeypatch):
         assert d2l.download_extract('other', 'other').endswith('other')
         d2l.download_all()
     assert sorted(os.listdir(data / '..' / 'data')) >= ['other', 'other.tar']
+
+
+def test_attention_layers_accept_both_signatures():
+    q, k, v = torch.randn(2, 1, 20), torch.randn(2, 10, 2), torch.randn(2, 10, 4)
+    lens = torch.tensor([2, 6])
+    old = d2l.AdditiveAttention(2, 20, 8, 0.0)  # 2.0: key_size, query_size, num_hiddens, dropout
+    new = d2l.AdditiveAttention(8, 0.0)
+    outputs = []
+    for layer in (old, new):
+        torch.manual_seed(0)  # the lazy layers draw their weights at the first call
+        outputs.append(layer(q, k, v, lens))
+    assert torch.equal(*outputs)
+    assert d2l.AdditiveAttention(num_hiddens=8, dropout=0.0, key_size=2).W_k.out_features == 8
+    mha = d2l.MultiHeadAttention(20, 2, 4, 8, 2, 0.0, True)  # 2.0 form, with bias
+    assert mha.num_heads == 2 and mha.W_q.bias is not None
+    assert mha(q, k, v, lens).shape == (2, 1, 8)
+    assert d2l.MultiHeadAttention(8, 4, 0.0).num_heads == 4  # 1.0 form unchanged
+    assert d2l.PositionWiseFFN(4, 8, 6)(torch.ones(1, 2, 4)).shape == (1, 2, 6)
+    assert d2l.PositionWiseFFN(8, 6)(torch.ones(1, 2, 4)).shape == (1, 2, 6)
+    init = d2l.MultiHeadAttention.__init__
+    assert d2l.accept_2_0_sizes(init, 3, 6) is init  # wrapping twice changes nothing
+    with pytest.raises(TypeError):
+        d2l.MultiHeadAttention(1, 2, 3, 4, 5)  # neither form
