@@ -2374,12 +2374,58 @@ def download(url, folder='../data', sha1_hash=None, cache_dir=None):
 
 
 def _inside(root, path):
-    """True if the fully resolved `path` lies inside the resolved folder `root`.
+    """True if the absolute, normalized `path` lies inside the folder `root`.
 
     Defined in :numref:`sec_data_files`
     """
-    target = os.path.realpath(path)
-    return target == root or target.startswith(root + os.sep)
+    return path == root or path.startswith(root + os.sep)
+
+
+def _final_path(root, name, links, depth=0):
+    """Where `name` ends up under `root`, following the archive's own `links` and the disk's.
+
+    Defined in :numref:`sec_data_files`
+    """
+    if depth > 40:
+        raise ValueError(f'{name!r}: too many levels of links')
+    if os.path.isabs(name):
+        return os.path.normpath(name)
+    current = root
+    for part in name.replace('\\', '/').split('/'):
+        if part in ('', '.'):
+            continue
+        if part == '..':
+            current = os.path.dirname(current)
+            continue
+        current = os.path.join(current, part)
+        rel = os.path.relpath(current, root)
+        if rel in links:  # a link created by an earlier member of the archive
+            current = _final_path(root, os.path.join(os.path.dirname(rel), links[rel]),
+                                  links, depth + 1)
+        elif os.path.islink(current):  # a link that is already on the disk
+            current = os.path.realpath(current)
+    return current
+
+
+def _check_members(filename, root, folder, members):
+    """Refuse the archive if any (name, kind, link target) would land outside `root`.
+
+    Defined in :numref:`sec_data_files`
+    """
+    links = {}
+    for name, kind, target in members:
+        where = _final_path(root, name, links)
+        if not _inside(root, where):
+            raise ValueError(f'{filename}: member {name!r} would be written outside {folder}')
+        if kind == 'sym':
+            dest = target if os.path.isabs(target) else os.path.join(os.path.dirname(name), target)
+            if not _inside(root, _final_path(root, dest, links)):
+                raise ValueError(f'{filename}: link target {target!r} of {name!r} '
+                                 f'would be written outside {folder}')
+            links[os.path.normpath(name)] = target
+        elif kind == 'hard' and not _inside(root, _final_path(root, target, links)):
+            raise ValueError(f'{filename}: link target {target!r} of {name!r} '
+                             f'would be written outside {folder}')
 
 
 def extract(filename, folder=None):
@@ -2391,26 +2437,29 @@ def extract(filename, folder=None):
     os.makedirs(folder, exist_ok=True)
     root = os.path.realpath(folder)
 
-    def check(name, what='member'):
-        if os.path.isabs(name) or not _inside(root, os.path.join(root, name)):
-            raise ValueError(f'{filename}: {what} {name!r} would be written outside {folder}')
+    def recheck(name):  # the same check against the disk as it is right now
+        if not _inside(root, _final_path(root, name, {})):
+            raise ValueError(f'{filename}: member {name!r} would be written outside {folder}')
 
     if zipfile.is_zipfile(filename):
         with zipfile.ZipFile(filename) as fp:
-            for info in fp.infolist():
-                check(info.filename)  # Checked against the disk as it is right now
+            infos = fp.infolist()
+            _check_members(filename, root, folder, [(i.filename, 'file', '') for i in infos])
+            for info in infos:
+                recheck(info.filename)
                 fp.extract(info, root)
     elif tarfile.is_tarfile(filename):
         extra = {'filter': 'data'} if hasattr(tarfile, 'data_filter') else {}
         with tarfile.open(filename) as fp:
-            for m in fp:
+            members = fp.getmembers()
+            for m in members:
                 if not (m.isfile() or m.isdir() or m.issym() or m.islnk()):
                     raise ValueError(f'{filename}: special file {m.name!r} not extracted')
-                check(m.name)
-                if m.issym():
-                    check(os.path.join(os.path.dirname(m.name), m.linkname), 'link target')
-                elif m.islnk():
-                    check(m.linkname, 'link target')
+            _check_members(filename, root, folder, [
+                (m.name, 'sym' if m.issym() else 'hard' if m.islnk() else 'file', m.linkname)
+                for m in members])
+            for m in members:
+                recheck(m.name)
                 fp.extract(m, root, **extra)
     else:
         raise ValueError(f'{filename}: only zip and tar files can be extracted')

@@ -209,6 +209,9 @@ def stdlib_filter(request, monkeypatch):
     [('../evil', 'file', 'x')],
     [('/tmp/evil-abs', 'file', 'x')],
     [('h', 'hard', '../../outside.txt')],
+    [('ok.txt', 'file', 'fine'), ('x', 'sym', 'ok.txt'), ('x', 'sym', '../..')],
+    [('a', 'sym', 'b'), ('b', 'sym', '.'), ('a/c', 'sym', '../outside.txt')],
+    [('deep/er', 'dir', ''), ('deep/er/l', 'sym', '../..'), ('deep/er/l/../../x', 'file', 'x')],
 ])
 def test_escaping_archives_are_refused(tmp_path, members, stdlib_filter):
     (tmp_path / 'outside.txt').write_text('keep')
@@ -223,6 +226,7 @@ def test_escaping_archives_are_refused(tmp_path, members, stdlib_filter):
     assert {p for p in after - before if not p.startswith('work/out')} == set()
     assert (tmp_path / 'outside.txt').read_text() == 'keep'
     assert not os.path.exists('/tmp/evil-abs')
+    assert list((work / 'out').iterdir()) == []  # refused before anything was written
 
 
 def test_special_files_are_refused(tmp_path, stdlib_filter):
@@ -247,6 +251,7 @@ def test_zip_members_that_escape_are_refused(tmp_path):
     with pytest.raises(ValueError, match='outside'):
         d2l.extract(str(archive), str(tmp_path / 'out'))
     assert not (tmp_path / 'escape.txt').exists()
+    assert list((tmp_path / 'out').iterdir()) == []  # not even the harmless member
 
 
 def test_zip_through_a_symlink_already_on_disk_is_refused(tmp_path):
