@@ -11,7 +11,8 @@ attention chapter; override with ``D2L_EN_SRC`` / ``D2L_ZH_SRC``) the harness
    pytorch``). Where our toolchain refuses the public sources, it patches the temporary copy
    and records each patch (see ``PATCHES`` in the results): today only reference errors of
    the public books themselves (a ``:numref:``/``:eqref:`` to a label that does not exist
-   becomes plain text; a duplicated label gets a suffix);
+   becomes plain text; a duplicated label gets a suffix; a ``:begin_tab:`` left open before
+   the next one gets its ``:end_tab:``);
 3. runs every notebook of the selected chapters in quick mode (``D2L_QUICK=1``), one at a
    time, with ``D2L_DATA_DIR`` pointing at the offline data, and classifies the outcome:
    ``pass``; ``no data`` (a download that cannot happen offline); ``no GPU``;
@@ -65,6 +66,8 @@ CHAPTERS = {
 }
 SKIP_DIRS = {"d2l", "graffle", ".git", "_build", "contrib", "static", "ci"}
 
+_TAB_ERR = re.compile(r"^(?P<file>[^:]+):(?P<line>\d+): error: :begin_tab: without :end_tab: "
+                      r"before the next :begin_tab: on line (?P<next>\d+)")
 _LABEL_ERR = re.compile(r"^(?P<file>[^:]+):(?P<line>\d+): error: "
                         r"(?::(?P<role>\w+): to unknown label '(?P<ref>[^']+)'"
                         r"|duplicate label '(?P<dup>[^']+)')")
@@ -80,6 +83,15 @@ def patch_reference_errors(book: Path, log: str) -> list[str]:
     """Turn the public book's own broken references into plain text; return the patches."""
     patches = []
     for line in log.splitlines():
+        t = _TAB_ERR.match(line)
+        if t:  # close the unclosed tab block right before the next one opens
+            path = book / t["file"]
+            lines = path.read_text(encoding="utf-8").split("\n")
+            lines.insert(int(t["next"]) - 1, ":end_tab:\n")
+            path.write_text("\n".join(lines), encoding="utf-8")
+            patches.append(f"{t['file']}:{t['line']}: unclosed :begin_tab: closed before "
+                           f"line {t['next']}")
+            continue
         m = _LABEL_ERR.match(line)
         if not m:
             continue

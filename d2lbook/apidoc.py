@@ -13,9 +13,15 @@ section). ``.. autoclass:: Name`` and ``.. autofunction:: Name`` (d2l-en's form)
 row each. ``currentmodule`` picks the library (``d2l.torch`` -> the tab whose
 ``[library-<tab>]`` has that ``lib_name`` or file stem); without it, the first library.
 
+``currentmodule`` holds from its block to the next one, in reading order, as in Sphinx
+(d2l-en sets it in a block of its own, inside tab blocks); option lines such as
+``:members:`` are accepted and ignored.
+
 ``expand_api_blocks`` runs after parsing and before numbering, replacing each such block
-by an ordinary ``Table`` of the document model, so every output renders it the usual way.
-Unknown names in ``autoclass``/``autofunction`` are errors naming the file and line.
+by an ordinary ``Table`` of the document model (a ``currentmodule``-only block by nothing),
+so every output renders it the usual way. A name in ``autoclass``/``autofunction`` that
+the library does not save is a warning naming the file and line (Sphinx's autodoc warns
+too); a module with no library is an error.
 """
 
 from __future__ import annotations
@@ -28,6 +34,7 @@ from d2lbook.errors import Diagnostics
 from d2lbook.source.model import Book, CodeSpan, Raw, Ref, Table, Text, walk_blocks
 
 _DIRECTIVE = re.compile(r"^\s*\.\.\s+(currentmodule|d2l-api|autoclass|autofunction)::\s*(\S*)")
+_OPTION = re.compile(r"^\s+:[\w-]+:.*$")
 
 HEADERS = {"zh": ["名称", "类型", "说明", "定义于"], "en": ["Name", "Kind", "Summary", "Defined in"]}
 KINDS = {"zh": {"class": "类", "function": "函数", "value": "变量"},
@@ -35,10 +42,10 @@ KINDS = {"zh": {"class": "类", "function": "函数", "value": "变量"},
 
 
 def is_api_block(text: str) -> bool:
-    """True if every non-blank line of an eval_rst block is one of our directives."""
+    """True if an eval_rst block holds only our directives (and their option lines)."""
     lines = [ln for ln in text.splitlines() if ln.strip()]
-    return bool(lines) and all(_DIRECTIVE.match(ln) for ln in lines) and any(
-        _DIRECTIVE.match(ln).group(1) != "currentmodule" for ln in lines)
+    return bool(lines) and bool(_DIRECTIVE.match(lines[0])) and all(
+        _DIRECTIVE.match(ln) or _OPTION.match(ln) for ln in lines)
 
 
 def _summary(node: ast.AST) -> str:
@@ -99,36 +106,56 @@ def expand_api_blocks(book: Book, diags: Diagnostics) -> None:
         if not any(isinstance(b, Raw) and b.format == "d2l-api"
                    for b in walk_blocks(section.blocks)):
             continue
-        section.blocks = [_expand(b, book, diags, lang, cache) if isinstance(b, Raw)
-                          and b.format == "d2l-api" else b for b in section.blocks]
+        state = {"module": None}  # currentmodule, carried from block to block
+        section.blocks = _expand_blocks(section.blocks, book, diags, lang, cache, state)
 
 
-def _expand(block: Raw, book: Book, diags: Diagnostics, lang: str, cache: dict):
-    module, wanted, everything = None, [], False
+def _expand_blocks(blocks, book, diags, lang, cache, state):
+    from d2lbook.source.model import TabBlock
+
+    out = []
+    for b in blocks:
+        if isinstance(b, Raw) and b.format == "d2l-api":
+            table = _expand(b, book, diags, lang, cache, state)
+            if table is not None:
+                out.append(table)
+            continue
+        if isinstance(b, TabBlock):
+            b.children = _expand_blocks(b.children, book, diags, lang, cache, state)
+        out.append(b)
+    return out
+
+
+def _expand(block: Raw, book: Book, diags: Diagnostics, lang: str, cache: dict, state: dict):
+    from d2lbook.source.model import Loc
+
+    wanted, everything = [], False
     for offset, line in enumerate(block.text.splitlines()):
         m = _DIRECTIVE.match(line)
         if not m:
             continue
         if m.group(1) == "currentmodule":
-            module = m.group(2)
+            state["module"] = m.group(2)
         elif m.group(1) == "d2l-api":
             everything = True
         else:
             wanted.append((m.group(2), block.loc.line + 1 + offset))
+    if not everything and not wanted:
+        return None  # only sets the module for the blocks that follow
+    module = state["module"]
     tab = _tab_for_module(book, module)
     if tab is None:
         diags.error(block.loc, f"no library for module {module!r} "
                                "(see the [library-<tab>] sections of config.ini)")
-        return block
+        return None
     if tab not in cache:
         cache[tab] = saved_names(book, tab)
     names = cache[tab]
     rows_for = list(names) if everything else []
     for name, line in wanted:
         if name not in names:
-            from d2lbook.source.model import Loc
-            diags.error(Loc(block.loc.file, line),
-                        f"{name!r} is not a public name saved into the {tab} library")
+            diags.warning(Loc(block.loc.file, line),
+                          f"{name!r} is not a public name saved into the {tab} library")
             continue
         rows_for.append(name)
     rows = []

@@ -60,9 +60,11 @@ def _load(root):
 def test_is_api_block():
     assert is_api_block(".. currentmodule:: d2l.torch\n.. d2l-api::\n")
     assert is_api_block(".. autoclass:: Module\n   \n.. autofunction:: add_to_class")
-    assert not is_api_block(".. currentmodule:: d2l.torch\n")  # nothing to show
+    assert is_api_block(".. currentmodule:: d2l.torch\n")  # sets the module for later blocks
+    assert is_api_block("\n.. autoclass:: Module\n   :members:\n\n.. autoclass:: Trainer\n")
     assert not is_api_block(".. raw:: html\n")
-    assert not is_api_block(".. autoclass:: Module\n:members:\n")
+    assert not is_api_block(".. autoclass:: Module\n:members:\n")  # not an option line
+    assert not is_api_block("text\n.. autoclass:: Module\n")
 
 
 def test_saved_names_kinds_summaries_and_sections(make_book):
@@ -91,8 +93,9 @@ def test_autoclass_form_and_unknown_names(make_book):
     page = API.replace(".. d2l-api::", ".. autoclass:: Box\n.. autofunction:: missing")
     root = make_book({"lib.md": LIB, "api.md": page})
     book, diags = _load(root)
+    assert not diags.errors
     assert any("'missing' is not a public name" in str(d) and "api.md:7" in str(d)
-               for d in diags.errors)
+               for d in diags.warnings)
     table = next(b for b in book.sections["api"].blocks if isinstance(b, Table))
     assert [r[0] for r in table.rows] == [[CodeSpan("d2l.Box")]]
 
@@ -123,3 +126,16 @@ def test_headers_follow_the_book_language(make_book, lang, header):
     expand_api_blocks(book, diags)  # idempotent: nothing left to expand
     table = next(b for b in book.sections["api"].blocks if isinstance(b, Table))
     assert table.header[0][0].text == header
+
+
+def test_module_set_in_an_earlier_block_inside_a_tab(make_book):
+    """d2l-en's form: currentmodule in its own block (in a tab block), autoclass later."""
+    page = ("# API\n:label:`sec_api`\n\n:begin_tab:`pytorch`\n\n```eval_rst\n\n"
+            ".. currentmodule:: d2l.torch\n\n```\n\n:end_tab:\n\n## Classes\n\n"
+            "```eval_rst\n\n.. autoclass:: Box\n   :members:\n\n"
+            ".. autofunction:: first\n\n```\n")
+    root = make_book({"lib.md": LIB, "api.md": page})
+    book, diags = _load(root)
+    assert not diags.errors and not diags.warnings
+    tables = [b for b in book.sections["api"].blocks if isinstance(b, Table)]
+    assert [r[0] for r in tables[0].rows] == [[CodeSpan("d2l.Box")], [CodeSpan("d2l.first")]]

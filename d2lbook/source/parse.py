@@ -722,7 +722,7 @@ def read_source(path: Path, file: str, diags: Diagnostics) -> str | None:
         return None
 
 
-PARSER_VERSION = "3"  # 3: eval_rst API blocks (d2lbook/apidoc.py)
+PARSER_VERSION = "4"  # 3, 4: eval_rst API blocks (d2lbook/apidoc.py)
 
 
 class ParseCache:
