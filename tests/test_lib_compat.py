@@ -97,6 +97,7 @@ def test_quick_helpers(monkeypatch):
     monkeypatch.setattr(d2l, 'QUICK', True)
     assert d2l.quick_epochs(7) == 2 and d2l.quick_epochs(1) == 1
     assert list(d2l.quick_batches(range(30))) == list(range(10))
+    assert list(d2l.quick_batches(range(30), limit=3)) == [0, 1, 2]
     loader = d2l.load_array((torch.ones(4, 2),), 2)
     assert d2l.loader_to(loader, 'cpu').tensors[0].device.type == 'cpu'
     assert d2l.loader_to([1, 2], 'cpu') == [1, 2]
