@@ -21,7 +21,8 @@ attention chapter; override with ``D2L_EN_SRC`` / ``D2L_ZH_SRC``) the harness
    fails on an ``assert`` of its own (accuracy or loss after full training, which quick
    mode's smaller data cannot reach) is run again in full mode: ``pass (full mode)``.
 
-Offline data: ``D2L_DATA_DIR`` (default ``../shared/data``); the Fashion-MNIST files
+Offline data: ``D2L_DATA_DIR`` (default ``../shared/data``), also copied into the notebooks'
+``../data`` where the books' own download code looks; the Fashion-MNIST files
 (found the way ``d2l.find_fashion_mnist_file`` does, e.g. Debian's package) are also
 unpacked where torchvision looks for them (``<notebooks>/data/FashionMNIST/raw``), because
 the books' own loader in the image-classification section uses torchvision.
@@ -224,6 +225,9 @@ def run_book(book_name: str, only: str | None, timeout: float, limit: int | None
             notebooks = [p for p in notebooks if _matches(str(p.relative_to(nb_root)), only)]
         notebooks = notebooks[:limit] if limit else notebooks
         data = os.environ.get("D2L_DATA_DIR", str(ROOT.parent / "shared" / "data"))
+        # the books' own download code looks in ../data: give it the offline files there
+        if Path(data).is_dir():
+            shutil.copytree(data, nb_root / "data", dirs_exist_ok=True)
         provide_fashion_mnist(nb_root / "data")
         base = dict(os.environ, D2L_DATA_DIR=data, MPLBACKEND="Agg")
         env = kernel_env(base, pythonpath=[ROOT], quick=True, cuda_devices=[], threads=1)

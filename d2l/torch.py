@@ -2871,7 +2871,16 @@ def download_extract(name, folder=None):
 
     Defined in :numref:`sec_utils`
     """
-    fname = d2l.download(name)
+    try:
+        fname = d2l.download(name)
+    except OSError:
+        # Offline: fall back to a copy extracted earlier into one of the data folders
+        base = os.path.splitext(os.path.basename(d2l.DATA_HUB[name][0]))[0]
+        for d in d2l.data_dirs():
+            if os.path.isdir(os.path.join(d, base)):
+                print(f'{name}: download failed; using the extracted copy in {d}')
+                return os.path.join(d, folder) if folder else os.path.join(d, base)
+        raise
     base_dir = os.path.dirname(fname)
     data_dir, ext = os.path.splitext(fname)
     if ext not in ('.zip', '.tar', '.gz', '.tgz'):

@@ -451,3 +451,21 @@ def test_attention_layers_accept_both_signatures():
     assert d2l.accept_2_0_sizes(init, 3, 6) is init  # wrapping twice changes nothing
     with pytest.raises(TypeError):
         d2l.MultiHeadAttention(1, 2, 3, 4, 5)  # neither form
+
+
+def test_download_extract_offline_falls_back_to_an_extracted_copy(tmp_path, monkeypatch):
+    data = tmp_path / 'data'
+    (data / 'corpus').mkdir(parents=True)
+    monkeypatch.setattr(d2l, 'DATA_HUB', {'corpus': ('http://127.0.0.1:9/corpus.zip', None)})
+    monkeypatch.setattr(d2l, 'data_dirs', lambda folder=None: [str(data)])
+
+    def offline(*args, **kwargs):
+        raise OSError('failed to download: offline')
+    monkeypatch.setattr(d2l, 'fetch_url', offline)
+    with redirect_stdout(io.StringIO()) as out:
+        assert d2l.download_extract('corpus') == str(data / 'corpus')
+        assert d2l.download_extract('corpus', 'sub') == str(data / 'sub')
+    assert 'extracted copy' in out.getvalue()
+    (data / 'corpus').rmdir()
+    with redirect_stdout(io.StringIO()), pytest.raises(OSError, match='offline'):
+        d2l.download_extract('corpus')
