@@ -168,6 +168,12 @@ def write_table(book_name: str, rows: list[dict], patches: list[str], started: f
            "",
            "Totals: " + ", ".join(f"{k} {v}" for k, v in sorted(counts.items())),
            "",
+           "Outcomes: `pass`; `pass (full mode)`: an `assert` of the notebook's own on "
+           "full-training numbers failed in quick mode and the notebook passed in full mode; "
+           "`no data`: a download that cannot happen offline; `no GPU`; `reference code`: the "
+           "book's own code fails on current packages, whatever the library; `FAIL`: anything "
+           "else.",
+           "",
            "Patches to the temporary copy of the public sources: "
            + ("none" if not patches else ""), ""]
     out += [f"- {p}" for p in patches]
