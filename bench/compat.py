@@ -140,9 +140,11 @@ def classify(message: str, traceback: str) -> str:
         return "no data"
     if re.search(r"CUDA|cuda|NCCL|Torch not compiled with|no GPU|num_gpus\(\) *[<>]", text):
         return "no GPU"
-    # d2l's house-price code averages all columns, strings included (pandas >= 2.0 refuses)
+    # d2l's house-price and pandas code average all columns, strings included, and turn
+    # get_dummies' columns (bool since pandas 2.0) into an object array: pandas >= 2 refuses
     if re.search(r"could not convert string to float|"
-                 r"Cannot perform reduction '\w+' with string dtype", text) or (
+                 r"Cannot perform reduction '\w+' with string dtype|"
+                 r"can't convert np\.ndarray of type numpy\.object_", text) or (
             "TypeError" in text and "agg function failed" in text):
         return "reference code"
     return "FAIL"

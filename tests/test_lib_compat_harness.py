@@ -12,6 +12,8 @@ def test_classify_outcomes():
     assert compat.classify("RuntimeError: Found no NVIDIA driver", "torch.cuda ...") == "no GPU"
     assert compat.classify(
         "TypeError: Cannot perform reduction 'mean' with string dtype", "") == "reference code"
+    assert compat.classify("TypeError: can't convert np.ndarray of type numpy.object_.", "") == \
+        "reference code"
     assert compat.classify("AttributeError: module 'd2l.torch' has no attribute 'x'", "") == "FAIL"
 
 
