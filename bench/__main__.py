@@ -146,10 +146,10 @@ def bench_toolchain(rounds: int, warmup: int) -> list[dict]:
             "from pathlib import Path\n"
             "from d2lbook.errors import Diagnostics\n"
             "from d2lbook.source.parse import load_book\n"
-            "from d2lbook.refs import build_refs\n"
+            "from d2lbook.resolve import resolve\n"
             "from d2lbook.outputs.library import build_library, write_library\n"
             "from d2lbook.outputs.notebooks import build_notebooks\n"
-            f"d=Diagnostics(); b=load_book(Path({str(book)!r}), d); r=build_refs(b, d)\n"
+            f"d=Diagnostics(); b=load_book(Path({str(book)!r}), d); r=resolve(b, d)\n"
             "write_library(build_library(b, d)); build_notebooks(b, r, b.config.tabs, d)\n"
             "print(time.perf_counter()-t)")], capture_output=True, text=True, check=True)
         return float(r.stdout.strip().splitlines()[-1])

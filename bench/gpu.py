@@ -62,7 +62,7 @@ def prepare() -> Path:
     """Fill .gpu/ (ignored by git) with what the GPU run needs; returns the folder."""
     from d2lbook.errors import Diagnostics
     from d2lbook.outputs.notebooks import section_notebook
-    from d2lbook.refs import build_refs
+    from d2lbook.resolve import resolve
     from d2lbook.source.parse import load_book
 
     shutil.rmtree(GPU, ignore_errors=True)
@@ -85,7 +85,7 @@ def prepare() -> Path:
     # the sections' PyTorch code cells, as the notebooks hold them
     diags = Diagnostics()
     book = load_book(ROOT / "book", diags)
-    refs = build_refs(book, diags)
+    refs = resolve(book, diags)
     (GPU / "sections").mkdir()
     for path in SECTIONS:
         section = next(s for s in book.ordered() if s.path == path)

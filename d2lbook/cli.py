@@ -21,12 +21,12 @@ from pathlib import Path
 
 from d2lbook.errors import BuildError, Diagnostics
 
-# target name -> module providing add_arguments(parser) and run(args, book) -> int
+# target name -> module providing add_arguments(parser) and run(args, book, resolved) -> int
 PLUGINS = {
-    "eval": "d2lbook.execute.cli",
-    "html": "d2lbook.outputs.html.cli",
-    "pdf": "d2lbook.outputs.pdf.cli",
-    "colab": "d2lbook.outputs.colab",
+    "eval": "d2lbook.commands.eval",
+    "html": "d2lbook.commands.html",
+    "pdf": "d2lbook.commands.pdf",
+    "colab": "d2lbook.commands.colab",
 }
 SERVE = "d2lbook.serve"
 
@@ -71,7 +71,7 @@ def make_parser(argv: list[str] | None = None) -> argparse.ArgumentParser:
 
 def load(args: argparse.Namespace, diags: Diagnostics, with_refs: bool = True):
     """Read the book; with ``with_refs``, also number it and check every reference."""
-    from d2lbook.refs import build_refs
+    from d2lbook.resolve import resolve
     from d2lbook.source.parse import load_book
 
     diags.strict = args.strict
@@ -79,10 +79,10 @@ def load(args: argparse.Namespace, diags: Diagnostics, with_refs: bool = True):
     if not (root / "config.ini").exists() and not (root / "index.md").exists():
         raise BuildError([_diag(f"{root} has no config.ini or index.md: not a book folder")])
     book = load_book(root, diags, raise_errors=False, cache=parse_cache(root))
-    from d2lbook.apidoc import expand_api_blocks
+    from d2lbook.outputs.apidoc import expand_api_blocks
 
     expand_api_blocks(book, diags)  # the API page's tables, before numbering
-    refs = build_refs(book, diags) if with_refs else None
+    refs = resolve(book, diags) if with_refs else None
     return book, refs
 
 
@@ -138,7 +138,6 @@ def main(argv: list[str] | None = None) -> int:
             diags.downgrade("missing-image")
         diags.report()
         diags.raise_if_errors()
-        book._refs = refs  # type: ignore[attr-defined]  # for outputs that need them
         if args.command == "check":
             n = len(diags.warnings)
             print(f"{len(book.sections)} sections, no errors, {n} warning(s) "
@@ -148,7 +147,7 @@ def main(argv: list[str] | None = None) -> int:
             return build_lib(args, book, diags)
         if args.target == "notebooks":
             return build_notebooks(args, book, refs, diags)
-        return importlib.import_module(PLUGINS[args.target]).run(args, book)
+        return importlib.import_module(PLUGINS[args.target]).run(args, book, refs)
     except BuildError as e:
         diags.report()
         for d in e.diagnostics:
@@ -182,25 +181,14 @@ def build_lib(args: argparse.Namespace, book, diags: Diagnostics) -> int:
     return 0
 
 
-def select_tabs(book, tab: str | None) -> list[str] | None:
-    """The tabs a ``--tab`` option names: ``all``, one tab, or None for the default tab.
-    An unknown tab is reported (with the book's tabs) and gives None."""
-    tabs = book.config.tabs if tab == "all" else [tab or book.config.default_tab]
-    unknown = [t for t in tabs if t not in book.config.tabs]
-    if unknown:
-        print(f"d2lbook: unknown tab {unknown[0]!r} (tabs: {', '.join(book.config.tabs)})",
-              file=sys.stderr)
-        return None
-    return tabs
-
-
 def build_notebooks(args: argparse.Namespace, book, refs, diags: Diagnostics) -> int:
+    from d2lbook.commands import current_results, select_tabs
     from d2lbook.outputs.notebooks import build_notebooks as build
 
     tabs = select_tabs(book, args.tab)
     if tabs is None:
         return 2
-    results = build(book, refs, tabs, diags)
+    results = build(book, refs, tabs, diags, results=current_results(book, tabs))
     diags.raise_if_errors()
     print(f"{len(results)} notebooks in {book.config.output_dir / 'notebooks'}",
           file=sys.stderr)

@@ -7,11 +7,20 @@ import sys
 from dataclasses import dataclass, field
 from typing import TextIO
 
-from d2lbook.source.model import Loc
-
 
 class D2LBookError(Exception):
     """The toolchain's own error type; every failure on bad input is one of these."""
+
+
+@dataclass(frozen=True)
+class Loc:
+    """A place in the source: a path relative to the book root and a 1-based line."""
+
+    file: str
+    line: int
+
+    def __str__(self) -> str:
+        return f"{self.file}:{self.line}"
 
 
 @dataclass

@@ -117,9 +117,9 @@ class Previewer:
 
     def build(self, changed: set[str] | None = None) -> float:
         """Rebuild; returns seconds. Errors are published, never raised."""
+        from d2lbook.commands.html import load_all_results
         from d2lbook.outputs.html import build_html
-        from d2lbook.outputs.html.cli import load_all_results
-        from d2lbook.refs import build_refs
+        from d2lbook.resolve import resolve
         from d2lbook.source.parse import load_book
 
         t0 = time.perf_counter()
@@ -128,7 +128,10 @@ class Previewer:
         self.pages_changed = False
         try:
             book = load_book(self.root, diags, raise_errors=False, cache=self.cache)
-            refs = build_refs(book, diags)
+            from d2lbook.outputs.apidoc import expand_api_blocks
+
+            expand_api_blocks(book, diags)  # the API page's tables (as in cli.load)
+            refs = resolve(book, diags)
             if diags.errors:
                 raise BuildError(diags.errors)
             if self.run_eval:
@@ -161,8 +164,8 @@ class Previewer:
         error outputs on the page, they do not stop the preview."""
         import io
 
+        from d2lbook.commands.eval import update_library
         from d2lbook.execute import scheduler
-        from d2lbook.execute.cli import update_library
 
         if not update_library(book):
             return

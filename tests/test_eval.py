@@ -90,7 +90,8 @@ def test_key_ignores_prose_and_lines_but_not_code_mode_env_library_data():
     nb = nbformat.v4.new_notebook()
     nb.cells = [nbformat.v4.new_markdown_cell("prose"), nbformat.v4.new_code_cell("print(1)")]
     nb.cells[1].metadata["d2lbook"] = {"cell": 0, "line": 5}
-    base = dict(tab="pytorch", quick=False, env_hash="e", library={"torch.py": "a"}, data={})
+    base = dict(tab="pytorch", quick=False, env_hash="e", library={"torch.py": "a"}, data={},
+                device="cpu:x", settings={})
     key = cachemod.notebook_key(nb, **base)
     other = nbformat.from_dict(json.loads(json.dumps(nb)))
     other.cells[0].source = "edited prose"
@@ -99,7 +100,8 @@ def test_key_ignores_prose_and_lines_but_not_code_mode_env_library_data():
     other.cells[1].metadata["tags"] = ["raises-exception"]
     assert cachemod.notebook_key(other, **base) != key
     for change in ({"quick": True}, {"env_hash": "f"}, {"library": {"torch.py": "b"}},
-                   {"data": {"x.csv": "1"}}, {"tab": "jax"}):
+                   {"data": {"x.csv": "1"}}, {"tab": "jax"}, {"device": "gpu:H100"},
+                   {"settings": {"D2L_SEED": "1"}}):
         assert cachemod.notebook_key(nb, **{**base, **change}) != key
     other = nbformat.from_dict(json.loads(json.dumps(nb)))
     other.cells[1].source = "print(2)"
@@ -107,6 +109,7 @@ def test_key_ignores_prose_and_lines_but_not_code_mode_env_library_data():
 
 
 def test_env_fingerprint_is_remembered(tmp_path):
+    cachemod._env_memo.clear()  # an earlier test in this process may have asked already
     fp = cachemod.env_fingerprint(sys.executable, tmp_path)
     assert fp["python"] == sys.version
     assert any(p.startswith("nbclient==") for p in fp["packages"])

@@ -20,7 +20,7 @@ import pytest
 from d2lbook.errors import Diagnostics
 from d2lbook.execute import SectionResult
 from d2lbook.outputs.html import build_html
-from d2lbook.refs import build_refs
+from d2lbook.resolve import resolve
 from d2lbook.source.parse import load_book
 
 BOOKS = Path(__file__).resolve().parent / "books"
@@ -87,7 +87,7 @@ def basic_results() -> dict:
 def build(root: Path, out: Path, results=None, **kw):
     diags = Diagnostics()
     book = load_book(root, diags)
-    refs = build_refs(book, diags)
+    refs = resolve(book, diags)
     assert not diags.errors, [str(d) for d in diags.errors]
     report = build_html(book, refs, out, results=results, diags=diags, search=False, **kw)
     return report, diags

@@ -44,12 +44,12 @@ def served(tmp_path_factory):
     out = tmp / "site"
     from d2lbook.errors import Diagnostics
     from d2lbook.outputs.html import build_html
-    from d2lbook.refs import build_refs
+    from d2lbook.resolve import resolve
     from d2lbook.source.parse import load_book
 
     diags = Diagnostics()
     book = load_book(root, diags)
-    refs = build_refs(book, diags)
+    refs = resolve(book, diags)
     report = build_html(book, refs, out, results=basic_results(), diags=diags, search=True,
                         notebooks_dir=nbdir)
     if report.search != "built":

@@ -1,4 +1,4 @@
-"""The generated API page (d2lbook/apidoc.py): eval_rst API blocks become tables."""
+"""The generated API page (d2lbook/outputs/apidoc.py): eval_rst API blocks become tables."""
 
 from __future__ import annotations
 
@@ -6,9 +6,10 @@ import argparse
 
 import pytest
 
-from d2lbook.apidoc import expand_api_blocks, is_api_block, saved_names
 from d2lbook.cli import load, main
 from d2lbook.errors import Diagnostics
+from d2lbook.outputs.apidoc import expand_api_blocks, saved_names
+from d2lbook.source.apiblock import is_api_block
 from d2lbook.source.model import CodeSpan, Raw, Ref, Table, Text
 
 LIB = '''# Lib

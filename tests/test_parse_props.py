@@ -12,7 +12,7 @@ from d2lbook.config import load_config
 from d2lbook.errors import D2LBookError, Diagnostics
 from d2lbook.outputs.library import LibraryBuilder
 from d2lbook.outputs.notebooks import section_notebook
-from d2lbook.refs import build_refs
+from d2lbook.resolve import resolve
 from d2lbook.source.model import Book, Section
 from d2lbook.source.parse import parse_section
 
@@ -56,7 +56,7 @@ def run_all(text: str) -> None:
         blocks = parse_section(text, "s.md", cfg, d)
         sec = Section("s", blocks)
         book = Book(Path("."), cfg, {"s": sec}, index="s")
-        refs = build_refs(book, d)
+        refs = resolve(book, d)
         for tab in cfg.tabs:
             section_notebook(book, sec, tab, refs)
         LibraryBuilder(book, "pytorch", cfg.libraries["pytorch"], d).build()

@@ -17,7 +17,14 @@ that can change what the notebook prints:
   (:func:`env_fingerprint`, computed once per interpreter and remembered while
   the interpreter and its site-packages folders keep their modification times);
 * the data files declared in ``config.ini`` (``[eval] data = globs``, relative
-  to the book), by content;
+  to the book), by content, and, for notebooks that use the library, every file
+  in the folders the library looks data up in (``$D2L_DATA_DIR``, ``../data``
+  from the notebook, the Debian Fashion-MNIST folder), by content
+  (:func:`d2lbook.execute.scheduler.library_data`);
+* the device the kernel sees (:func:`device_signature`): the GPU models and
+  ``CUDA_VISIBLE_DEVICES`` for a notebook that gets GPUs, else the CPU model
+  and the math threads;
+* the ``D2L_*`` environment variables the kernel inherits (:func:`d2l_settings`);
 * the mode: ``quick`` (``D2L_QUICK=1``) or ``full``;
 * the tab name and :data:`FORMAT`.
 
@@ -239,6 +246,63 @@ def code_signature(nb) -> list:
     return sig
 
 
+def cpu_signature() -> str:
+    """The CPU a kernel computes on: model, architecture and math threads (the user's
+    ``OMP_NUM_THREADS``/``MKL_NUM_THREADS``, else the cores this process may use)."""
+    import platform
+
+    model = ""
+    try:
+        with open("/proc/cpuinfo", encoding="utf-8", errors="replace") as f:
+            for line in f:
+                if line.startswith(("model name", "Model", "cpu model")):
+                    model = line.split(":", 1)[1].strip()
+                    break
+    except OSError:
+        pass
+    model = model or platform.processor() or "unknown"
+    threads = (os.environ.get("OMP_NUM_THREADS") or os.environ.get("MKL_NUM_THREADS")
+               or str(len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity")
+                      else os.cpu_count()))
+    return f"cpu:{model}:{platform.machine()}:threads={threads}"
+
+
+def gpu_models() -> list[str]:
+    """The models of the GPUs visible here (``nvidia-smi -L``, limited by
+    ``CUDA_VISIBLE_DEVICES``), in order; empty without GPUs."""
+    import shutil
+
+    if not shutil.which("nvidia-smi"):
+        return []
+    try:
+        out = subprocess.run(["nvidia-smi", "-L"], capture_output=True, text=True,
+                             timeout=30).stdout
+    except (OSError, subprocess.SubprocessError):
+        return []
+    names = [ln.split(":", 1)[1].split("(UUID")[0].strip()
+             for ln in out.splitlines() if ln.startswith("GPU ") and ":" in ln]
+    visible = os.environ.get("CUDA_VISIBLE_DEVICES")
+    if visible is not None:
+        ids = [int(v) for v in visible.split(",") if v.strip().isdigit()]
+        names = [names[i] for i in ids if i < len(names)]
+    return names
+
+
+def device_signature(gets_gpu: bool, gpus: list[str]) -> str:
+    """The device a notebook's kernel computes on: the GPUs (models and
+    ``CUDA_VISIBLE_DEVICES``) when it gets any, else the CPU (:func:`cpu_signature`)."""
+    if gets_gpu and gpus:
+        visible = os.environ.get("CUDA_VISIBLE_DEVICES", "")
+        return f"gpu:{','.join(gpus)}:CUDA_VISIBLE_DEVICES={visible}"
+    return cpu_signature()
+
+
+def d2l_settings(env: dict[str, str] | None = None) -> dict[str, str]:
+    """The ``D2L_*`` variables a kernel inherits (``D2L_QUICK`` is the mode, set per run)."""
+    env = os.environ if env is None else env
+    return {k: v for k, v in sorted(env.items()) if k.startswith("D2L_") and k != "D2L_QUICK"}
+
+
 def notebook_key(
     nb,
     *,
@@ -247,11 +311,14 @@ def notebook_key(
     env_hash: str,
     library: dict[str, str],
     data: dict[str, str],
+    device: str,
+    settings: dict[str, str],
 ) -> str:
     """The cache key of one notebook (see the module docstring for the recipe).
 
     ``library`` and ``data`` map file names to content hashes
-    (:func:`d2lbook.execute.deps.library_dependency` makes ``library``).
+    (:func:`d2lbook.execute.deps.library_dependency` makes ``library``); ``device`` is
+    :func:`device_signature`, ``settings`` :func:`d2l_settings`.
     """
     doc = {
         "format": FORMAT,
@@ -260,6 +327,8 @@ def notebook_key(
         "env": env_hash,
         "library": library,
         "data": data,
+        "device": device,
+        "settings": settings,
         "code": code_signature(nb),
     }
     return sha256_bytes(json.dumps(doc, sort_keys=True, ensure_ascii=False).encode())

@@ -255,13 +255,43 @@ def data_files(config, files: cachemod.FileHashes) -> dict[str, str]:
     return out
 
 
-def has_code(nb) -> bool:
-    return any(c.cell_type == "code" and c.source.strip() for c in nb.cells)
+# where the library looks for data files (d2l.data_dirs, d2l.find_fashion_mnist_file):
+# each $D2L_DATA_DIR folder, then ../data seen from the notebook's folder, then the
+# Debian/Ubuntu Fashion-MNIST package
+SYSTEM_DATA_DIRS = [Path("/usr/share/datasets/fashion-mnist")]
+
+
+def library_data(cwd: Path, files: cachemod.FileHashes,
+                 memo: dict[Path, dict[str, str]] | None = None) -> dict[str, str]:
+    """Content hashes of every file in the folders the library looks data up in, as a
+    notebook running in ``cwd`` sees them. All of them, not only those a run will open:
+    which it opens depends on what is there, and hashing is cheap once remembered by
+    size and modification time (:class:`~d2lbook.execute.cache.FileHashes`)."""
+    memo = {} if memo is None else memo
+    dirs = [cwd / d for d in os.environ.get("D2L_DATA_DIR", "").split(os.pathsep) if d]
+    dirs += [cwd.parent / "data", *SYSTEM_DATA_DIRS]
+    out: dict[str, str] = {}
+    for d in dirs:
+        d = d.resolve()
+        if d not in memo:
+            found: dict[str, str] = {}
+            if d.is_dir():
+                for dirpath, dirnames, filenames in os.walk(d):
+                    dirnames[:] = sorted(n for n in dirnames if not n.startswith("."))
+                    for name in sorted(filenames):
+                        if name.startswith(".") or name.endswith((".part", ".tmp")):
+                            continue
+                        p = Path(dirpath) / name
+                        if p.is_file():
+                            found[p.as_posix()] = files.hash(p)
+            memo[d] = found
+        out.update(memo[d])
+    return out
 
 
 def plan(book, opts: Options, cache: cachemod.Cache) -> tuple[list[Job], list[Job]]:
     """(jobs with code, sections without code) for the selected tabs and sections."""
-    from d2lbook.outputs.notebooks import section_notebook
+    from d2lbook.outputs.notebooks import has_code, section_notebook
 
     config = book.config
     tabs = opts.tabs or list(config.tabs)
@@ -270,6 +300,9 @@ def plan(book, opts: Options, cache: cachemod.Cache) -> tuple[list[Job], list[Jo
         raise ValueError(f"unknown tab(s): {', '.join(unknown)} (book tabs: {config.tabs})")
     data = data_files(config, cache.files)
     gpu_rules = _mapping(config.get("eval", "gpus"))
+    gpus = cachemod.gpu_models()
+    settings = cachemod.d2l_settings()
+    data_memo: dict[Path, dict[str, str]] = {}
     jobs, empty = [], []
     order = 0
     for tab in tabs:
@@ -287,21 +320,27 @@ def plan(book, opts: Options, cache: cachemod.Cache) -> tuple[list[Job], list[Jo
                 continue
             order += 1
             nb = section_notebook(book, section, tab)
-            lib = deps.library_dependency(lib_file, notebook_code(nb))
-            key = cachemod.notebook_key(
-                nb, tab=tab, quick=opts.quick, env_hash=env_hash, library=lib, data=data
-            )
+            code = notebook_code(nb)
+            lib = deps.library_dependency(lib_file, code)
             need = nb.metadata.get("d2lbook", {}).get("gpus")
             for pat, n in gpu_rules:
                 if fnmatch.fnmatch(section.path, pat):
                     need = n
             if need is None:
                 need = gpu_need(tab, nb)
+            cwd = (Path(book.root) / section.path).parent
+            nb_data = data
+            if "d2l" in code:
+                nb_data = {**data, **library_data(cwd, cache.files, data_memo)}
+            key = cachemod.notebook_key(
+                nb, tab=tab, quick=opts.quick, env_hash=env_hash, library=lib, data=nb_data,
+                device=cachemod.device_signature(int(need) != 0, gpus), settings=settings,
+            )
             job = Job(
                 tab=tab,
                 section=section.path,
                 nb=nb,
-                cwd=(Path(book.root) / section.path).parent,
+                cwd=cwd,
                 python=python,
                 pythonpath=pythonpath,
                 key=key,

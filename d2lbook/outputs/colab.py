@@ -17,27 +17,22 @@ The website's pages link each tab's copy on Colab (``html`` output).
 
 from __future__ import annotations
 
-import argparse
 import ast
 import copy
 import json
 import posixpath
 import re
-import sys
 from pathlib import Path
 
 import nbformat
 
 from d2lbook.config import ColabConfig
 from d2lbook.errors import Diagnostics
+from d2lbook.results import fill_outputs
 from d2lbook.source.aliases import mask_magics
 from d2lbook.util import atomic_write
 
 _IMAGE = re.compile(r"(!\[[^\]]*\]\()([^)\s]+)(\s*(?:\"[^\"]*\")?\))|(<img\b[^>]*?\bsrc=\")([^\"]+)(\")")
-
-
-def add_arguments(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--tab", default="all", help="a tab name, or 'all' (default)")
 
 
 def imported_modules(nb) -> list[str]:
@@ -106,11 +101,11 @@ def colab_notebook(nb, tab: str, colab: ColabConfig, section_path: str):
     return nb
 
 
-def build_colab(book, refs, tabs: list[str], diags: Diagnostics | None = None) -> list[Path]:
-    """Write the Colab copies for ``tabs`` (those with a repository); returns the paths."""
-    from d2lbook.execute import fill_outputs, load_results
-    from d2lbook.execute.scheduler import has_code
-    from d2lbook.outputs.notebooks import section_notebook
+def build_colab(book, refs, tabs: list[str], diags: Diagnostics | None = None,
+                results: dict[str, dict] | None = None) -> list[Path]:
+    """Write the Colab copies for ``tabs`` (those with a repository); returns the paths.
+    ``results``: ``{tab: {section path: SectionResult}}`` whose outputs the copies show."""
+    from d2lbook.outputs.notebooks import has_code, section_notebook
 
     colab = book.config.colab
     if colab is None:
@@ -120,12 +115,12 @@ def build_colab(book, refs, tabs: list[str], diags: Diagnostics | None = None) -
     for tab in tabs:
         if tab not in colab.repos:
             continue
-        results = load_results(book, tab)
+        tab_results = (results or {}).get(tab, {})
         for section in book.ordered():
             nb = section_notebook(book, section, tab, refs)
             if not has_code(nb):
                 continue  # prose-only pages have nothing to run on Colab
-            fill_outputs(nb, results.get(section.path))
+            fill_outputs(nb, tab_results.get(section.path))
             nb = colab_notebook(nb, tab, colab, section.path)
             path = out / tab / (section.path + ".ipynb")
             text = json.dumps(nb, ensure_ascii=False, indent=1, sort_keys=True) + "\n"
@@ -133,21 +128,3 @@ def build_colab(book, refs, tabs: list[str], diags: Diagnostics | None = None) -
                 atomic_write(path, text)
             paths.append(path)
     return paths
-
-
-def run(args: argparse.Namespace, book) -> int:
-    colab = book.config.colab
-    if colab is None:
-        print("d2lbook: [colab] github_repo is not set in config.ini; nothing to build",
-              file=sys.stderr)
-        return 2
-    from d2lbook.cli import select_tabs
-
-    tabs = select_tabs(book, args.tab)
-    if tabs is None:
-        return 2
-    paths = build_colab(book, book._refs, tabs)
-    print(f"{len(paths)} Colab notebooks in {book.config.output_dir / 'colab'} "
-          f"(tabs: {', '.join(t for t in tabs if t in colab.repos) or 'none with a repo'})",
-          file=sys.stderr)
-    return 0

@@ -18,7 +18,8 @@ from pathlib import Path
 import nbformat
 
 from d2lbook.errors import Diagnostics
-from d2lbook.refs import Refs, build_refs
+from d2lbook.resolve import Resolved, resolved, unhandled
+from d2lbook.results import fill_outputs
 from d2lbook.source.model import (
     Bibliography,
     Block,
@@ -55,26 +56,15 @@ from d2lbook.source.model import (
     UnknownRole,
     plain_text,
 )
-from d2lbook.source.tabs import view
 from d2lbook.util import atomic_write
 
 KERNEL = {"name": "python3", "display_name": "Python 3", "language": "python"}
 
 
-def _refs_for(book: Book, refs: Refs | None) -> Refs:
-    if refs is not None:
-        return refs
-    cached = getattr(book, "_refs", None)
-    if cached is None:
-        cached = build_refs(book, Diagnostics())
-        book._refs = cached  # type: ignore[attr-defined]
-    return cached
-
-
 class MarkdownWriter:
     """Model -> markdown for notebook cells, with roles made readable."""
 
-    def __init__(self, book: Book, refs: Refs, section: Section):
+    def __init__(self, book: Book, refs: Resolved, section: Section):
         self.book, self.refs, self.section = book, refs, section
         self.dir = posixpath.dirname(section.path)
 
@@ -131,7 +121,7 @@ class MarkdownWriter:
             return _code_span(n.content)
         if isinstance(n, Slide):
             return "" if n.only_slides else self.inline(n.children)
-        return ""
+        raise unhandled(n, "notebooks")
 
     # ------------------------------------------------------------- blocks
     def block(self, b: Block) -> str:
@@ -204,7 +194,7 @@ class MarkdownWriter:
             return "---"
         if isinstance(b, TabBlock):  # not reached through a tab view
             return "\n\n".join(self.block(x) for x in b.children)
-        return ""
+        raise unhandled(b, "notebooks")
 
 
 def _code_span(code: str) -> str:
@@ -216,9 +206,9 @@ def _code_span(code: str) -> str:
 
 
 def section_notebook(book: Book, section: Section, tab: str,
-                     refs: Refs | None = None) -> nbformat.NotebookNode:
+                     refs: Resolved | None = None) -> nbformat.NotebookNode:
     """The notebook of one section for one tab (nbformat 4)."""
-    refs = _refs_for(book, refs)
+    refs = refs if refs is not None else resolved(book)
     w = MarkdownWriter(book, refs, section)
     cells: list[dict] = []
     md: list[str] = []
@@ -230,7 +220,7 @@ def section_notebook(book: Book, section: Section, tab: str,
                           "source": text})
         md.clear()
 
-    for b in view(section, tab, book.config.libraries.get(tab)):
+    for b in refs.view(section, tab):
         if isinstance(b, CodeCell) and b.executable:
             flush()
             meta: dict = {"d2lbook": {"cell": b.index, "file": b.loc.file, "line": b.loc.line}}
@@ -278,21 +268,25 @@ def _copy_resources(book: Book, dest: Path) -> None:
             shutil.copy2(f, out)
 
 
-def build_notebooks(book: Book, refs: Refs, tabs: list[str],
-                    diags: Diagnostics | None = None, with_outputs: bool = True) -> list[Path]:
+def has_code(nb) -> bool:
+    """Whether a notebook has any code to run."""
+    return any(c.cell_type == "code" and c.source.strip() for c in nb.cells)
+
+
+def build_notebooks(book: Book, refs: Resolved, tabs: list[str],
+                    diags: Diagnostics | None = None,
+                    results: dict[str, dict] | None = None) -> list[Path]:
     """Write every section's notebook for each tab; unchanged files are not rewritten.
 
-    With ``with_outputs``, code cells carry the outputs of ``d2lbook build eval`` where a
-    result matches the current code (stale results are left out).
+    ``results`` (``{tab: {section path: SectionResult}}``, as the face loads them): code
+    cells carry those outputs.
     """
-    from d2lbook.execute import fill_outputs, load_results
-
     paths = []
     for tab in tabs:
-        results = load_results(book, tab) if with_outputs else {}
+        tab_results = (results or {}).get(tab, {})
         for section in book.ordered():
             nb = section_notebook(book, section, tab, refs)
-            fill_outputs(nb, results.get(section.path))
+            fill_outputs(nb, tab_results.get(section.path))
             path = notebook_path(book, tab, section)
             text = json.dumps(nb, ensure_ascii=False, indent=1, sort_keys=True) + "\n"
             if not (path.exists() and path.read_text(encoding="utf-8") == text):

@@ -14,17 +14,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
-
-@dataclass(frozen=True)
-class Loc:
-    """A place in the source: a path relative to the book root and a 1-based line."""
-
-    file: str
-    line: int
-
-    def __str__(self) -> str:
-        return f"{self.file}:{self.line}"
-
+from d2lbook.errors import Loc  # noqa: F401  (part of the model's vocabulary)
 
 # ---------------------------------------------------------------- inline nodes
 

@@ -9,6 +9,7 @@ raised one at a time, so one run reports them all.
 from __future__ import annotations
 
 import dataclasses
+import functools
 import hashlib
 import re
 from pathlib import Path, PurePosixPath
@@ -385,7 +386,7 @@ class SectionParser:
             return Raw("rst-only-" + m.group(1), _dedent(m.group(2)), self.loc(line0))
         if not s:
             return None
-        from d2lbook.apidoc import is_api_block  # the API page (d2lbook/apidoc.py)
+        from d2lbook.source.apiblock import is_api_block  # the library's API page
 
         if is_api_block(s):
             return Raw("d2l-api", content, self.loc(line0))
@@ -722,7 +723,17 @@ def read_source(path: Path, file: str, diags: Diagnostics) -> str | None:
         return None
 
 
-PARSER_VERSION = "4"  # 3, 4: eval_rst API blocks (d2lbook/apidoc.py)
+@functools.lru_cache(maxsize=1)
+def parser_version() -> str:
+    """What a cached parse depends on besides the text: the code of the source package
+    (and of config.py and errors.py, whose types it stores) and markdown-it's versions."""
+    from importlib.metadata import version
+
+    from d2lbook.util import code_hash
+
+    here = Path(__file__).resolve().parent
+    return code_hash(here, here.parent / "config.py", here.parent / "errors.py") + "-" + \
+        version("markdown-it-py") + "-" + version("mdit-py-plugins")
 
 
 class ParseCache:
@@ -743,7 +754,7 @@ class ParseCache:
             try:
                 with open(path, "rb") as f:
                     version, entries = pickle.load(f)
-                if version == PARSER_VERSION:
+                if version == parser_version():
                     self.entries = entries
             except Exception:  # a corrupt cache is only a cache: start afresh
                 self.entries = {}
@@ -756,7 +767,7 @@ class ParseCache:
         from d2lbook.util import atomic_write
 
         keep = {k: v for k, v in self.entries.items() if k in self.used}
-        atomic_write(self.path, pickle.dumps((PARSER_VERSION, keep), protocol=5))
+        atomic_write(self.path, pickle.dumps((parser_version(), keep), protocol=5))
         self.dirty = False
 
 
@@ -764,7 +775,7 @@ def _parse_cached(text: str, file: str, config: Config, diags: Diagnostics, root
                   cache: ParseCache | None) -> list[Block]:
     if cache is None:
         return parse_section(text, file, config, diags, root)
-    key = hashlib.sha1("\x00".join([PARSER_VERSION, file, ",".join(config.tabs), text])
+    key = hashlib.sha1("\x00".join([parser_version(), file, ",".join(config.tabs), text])
                        .encode()).hexdigest()
     cache.used.add(key)
     import pickle

@@ -91,6 +91,11 @@ def select_code(source: str, tab: str) -> str:
     return "\n".join(out).strip("\n")
 
 
+def cell_code(source: str, tab: str, lib: LibConfig | None = None) -> str:
+    """The code of an executable cell for ``tab``: branches selected, aliases rewritten."""
+    return rewrite_aliases(select_code(source, tab), lib)
+
+
 def view_blocks(blocks: list[Block], tab: str, lib: LibConfig | None = None) -> list[Block]:
     out: list[Block] = []
     for b in blocks:
@@ -100,7 +105,7 @@ def view_blocks(blocks: list[Block], tab: str, lib: LibConfig | None = None) -> 
             if b.executable:
                 if b.tabs is not None and tab not in b.tabs:
                     continue
-                src = rewrite_aliases(select_code(b.source, tab), lib)
+                src = cell_code(b.source, tab, lib)
                 out.append(b if src == b.source else dataclasses.replace(b, source=src))
             else:
                 out.append(b)

@@ -68,17 +68,17 @@ def _sha(*parts) -> str:
 
 
 def code_version() -> str:
-    """A hash of this package's code, templates and assets: a change rebuilds every page."""
-    h = hashlib.sha1()
-    for p in sorted(HERE.rglob("*")):
-        if p.is_file() and p.suffix in (".py", ".js", ".css", ".html") \
-                and "__pycache__" not in p.parts:
-            h.update(p.name.encode())
-            h.update(p.read_bytes())
+    """A hash of the code that computes a page: this package (code, templates, assets) and
+    the modules whose results it shows (the resolve step, tab views and aliases, results),
+    plus pygments' version. A change rebuilds every page."""
     from importlib.metadata import version
 
-    h.update(version("pygments").encode())
-    return h.hexdigest()
+    from d2lbook.util import code_hash
+
+    top = HERE.parent.parent
+    return code_hash(HERE, top / "resolve.py", top / "results.py", top / "source" / "tabs.py",
+                     top / "source" / "aliases.py", top / "source" / "model.py") + \
+        version("pygments")
 
 
 @dataclass
@@ -106,6 +106,10 @@ class Site:
 
     def __init__(self, book: Book, refs, out_dir: Path, results, diags: Diagnostics):
         self.book = book
+        if refs is None:
+            from d2lbook.resolve import resolved
+
+            refs = resolved(book)
         self.refs = refs
         self.out = out_dir
         self.diags = diags
@@ -222,6 +226,11 @@ class Builder:
                                file="config.ini")
         return links
 
+    def _html_config(self) -> str:
+        """The ``[html]`` section of config.ini as written: every page's frame reads it."""
+        raw = self.book.config.raw
+        return repr(sorted(raw.items("html", raw=True))) if raw.has_section("html") else ""
+
     def colab_repos(self) -> dict[str, str]:
         colab = self.book.config.colab
         return dict(colab.repos) if colab else {}
@@ -293,10 +302,23 @@ class Builder:
     def page_key(self, sec: Section, site_key: str, own: list, nb: str) -> str:
         refs = self.refs
         used = sorted(getattr(refs, "uses", {}).get(sec.path, ())) if refs is not None else []
-        return _sha(site_key, sec.source_hash, sec.path, sec.number,
+        return _sha(site_key, sec.source_hash, sec.path, sec.number, self._code_sig(sec),
                     repr([self._target_sig(x) for x in used]),
                     repr([(t.label, t.number) for t in own]),
                     repr(self._cite_sig(sec)), self._result_digest(sec.path), nb)
+
+    def _code_sig(self, sec: Section) -> str:
+        """What the page's code reads from config.ini: each tab's library settings
+        (aliases), for the pages with executable code only (remembered by source hash)."""
+        memo = self.state.setdefault("code", {})
+        hit = memo.get(sec.path)
+        if hit and hit[0] == sec.source_hash:
+            has_code = hit[1]
+        else:
+            has_code = any(isinstance(b, CodeCell) and b.executable
+                           for b in walk_blocks(sec.blocks))
+        self._code[sec.path] = [sec.source_hash, has_code]
+        return self._lib_sig if has_code else ""
 
     def _cite_sig(self, sec: Section) -> list:
         """What the section's citations show (author, year): a fixed BibTeX entry re-renders
@@ -360,7 +382,7 @@ class Builder:
                              sorted(self.extra.items())))
         site_key = _sha(self.version, self.toc_signature(), site.tabs, site.lang, site.title,
                         repr(self.links), repr(sorted(self._colab.items())), statics_sig,
-                        site.bib_page, self.book.index,
+                        site.bib_page, self.book.index, self._html_config(),
                         katex_mod.katex_version(Path(self._katex_dir()) if self._katex_dir()
                                                 else None))
         old_pages: dict = self.state.get("pages", {})
@@ -369,6 +391,9 @@ class Builder:
         copies: list[tuple[Path, Path]] = []
         self._nb: dict[str, tuple] = {}
         self._cites: dict[str, list] = {}
+        self._code: dict[str, list] = {}
+        libs = book.config.libraries
+        self._lib_sig = _sha(repr(sorted((t, repr(libs[t])) for t in libs if t in site.tabs)))
         for sec in book.ordered():
             dl, cl, cp = self.notebook_links(sec)
             self._nb[sec.path] = (dl, cl)
@@ -421,7 +446,8 @@ class Builder:
         self._order = book.ordered()
         self._position = {x.path: k for k, x in enumerate(self._order)}
         new_state = {"version": STATE_VERSION, "pages": {}, "images": {},
-                     "assets": self.state.get("assets"), "cites": self._cites}
+                     "assets": self.state.get("assets"), "cites": self._cites,
+                     "code": self._code}
         old_images = self.state.get("images", {})
         prune_images = True
         for p in pages:

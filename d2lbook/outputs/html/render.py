@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 from d2lbook.outputs.html.cell_outputs import OutputImage, render_outputs
 from d2lbook.outputs.html.highlight import highlight
 from d2lbook.outputs.html.i18n import tab_name
+from d2lbook.resolve import unhandled
 from d2lbook.source.model import (
     Bibliography,
     Block,
@@ -113,7 +114,7 @@ class PageRenderer:
         self.dir = posixpath.dirname(section.path)
         self.s = site.strings
         self.result = PageResult("")
-        self._sub = 0  # level-2 heading counter
+        self._ids: set[str] = set()  # ids given so far (a block in two tab panes: once)
         self._missing_warned: set[str] = set()
 
     # ---------------------------------------------------------------- urls
@@ -129,6 +130,14 @@ class PageRenderer:
 
     def warn(self, loc: Loc | None, msg: str) -> None:
         self.site.warning(loc, msg)
+
+    def id_attr(self, anchor: str | None) -> str:
+        """`` id="anchor"`` the first time the page shows ``anchor``; a block shown in
+        several tab panes carries it in the first pane only, so ids stay unique."""
+        if not anchor or anchor in self._ids:
+            return ""
+        self._ids.add(anchor)
+        return f' id="{attr(anchor)}"'
 
     # -------------------------------------------------------------- entry
     def render(self) -> PageResult:
@@ -179,6 +188,8 @@ class PageRenderer:
             elif isinstance(n, Slide):
                 if not n.only_slides:
                     out.append(self.inlines(n.children))
+            else:
+                raise unhandled(n, "html")
         return "".join(out)
 
     def math(self, tex: str, display: bool, loc: Loc | None) -> str:
@@ -289,18 +300,8 @@ class PageRenderer:
         return "".join(out)
 
     def cell_source(self, cell: CodeCell, tab: str) -> str:
-        """The code of ``cell`` as the ``tab`` notebook has it (other tabs' branches removed,
-        aliases rewritten)."""
-        src = cell.source
-        if "tab.selected" in src:
-            from d2lbook.source.tabs import select_code
-
-            src = select_code(src, tab)
-        if "d2l." in src:
-            from d2lbook.source.aliases import rewrite_aliases
-
-            src = rewrite_aliases(src, self.site.book.config.libraries.get(tab))
-        return src
+        """The code of ``cell`` as the ``tab`` notebook has it (the resolve step's view)."""
+        return self.site.refs.cell_source(cell, tab)
 
     def tab_set(self, b: Block) -> frozenset[str] | None:
         """None: shown for every tab; empty: shown for none; else the tabs of a group pane."""
@@ -313,8 +314,7 @@ class PageRenderer:
             if not mine:
                 return frozenset()
             if len(mine) == len(self.tabs):
-                if ("tab.selected" in b.source or "d2l." in b.source) and len(
-                        {self.cell_source(b, t) for t in mine}) > 1:
+                if len({self.cell_source(b, t) for t in mine}) > 1:
                     return frozenset(mine)
                 return None
             return frozenset(mine)
@@ -386,7 +386,7 @@ class PageRenderer:
             return self.raw(b)
         if isinstance(b, Rule):
             return "<hr>\n"
-        return ""
+        raise unhandled(b, "html")
 
     def list_item(self, blocks: list[Block]) -> str:
         # tight items: a single paragraph is shown without <p>
@@ -396,22 +396,15 @@ class PageRenderer:
         return self.blocks(blocks)
 
     def heading(self, h: Heading) -> str:
-        sec = self.section
-        num = ""
-        if h.level == 1:
-            if sec.number:
-                num = number_text(sec.number) + "."
-        elif h.level == 2:
-            self._sub += 1
-            if sec.number:
-                num = number_text(sec.number + (self._sub,)) + "."
+        refs = self.site.refs
+        number = refs.heading_number(h) if refs is not None else ()
+        num = number_text(number) + "." if number else ""
         level = min(h.level, 6)
         anchor = h.anchor or (h.label or "")
         numspan = f'<span class="secnum">{num}</span> ' if num else ""
         link = (f'<a class="headerlink" href="#{attr(anchor)}" title="{attr(self.s["permalink"])}"'
                 f' data-pagefind-ignore>¶</a>') if anchor else ""
-        ida = f' id="{attr(anchor)}"' if anchor else ""
-        return f"<h{level}{ida}>{numspan}{self.inlines(h.children)}{link}</h{level}>\n"
+        return f"<h{level}{self.id_attr(anchor)}>{numspan}{self.inlines(h.children)}{link}</h{level}>\n"
 
     def code(self, source: str, lang: str, extra_cls: str = "") -> str:
         copy = attr(self.s["copy"])
@@ -498,8 +491,7 @@ class PageRenderer:
         img = (f'<img src="{attr(url)}" alt="{alt}"{st} loading="lazy">' if url else
                f'<div class="missing-image">{esc(f.src)}</div>')
         cap = self.caption(f.label, f.caption, "figure")
-        ida = f' id="{attr(f.label)}"' if f.label else ""
-        return f'<figure class="figure"{ida}>{img}{cap}</figure>\n'
+        return f'<figure class="figure"{self.id_attr(f.label)}>{img}{cap}</figure>\n'
 
     def caption(self, label: str | None, inl: list[Inline], kind: str) -> str:
         refs = self.site.refs
@@ -524,8 +516,7 @@ class PageRenderer:
         rows = "".join("<tr>" + "".join(cell("td", c, k) for k, c in enumerate(r)) + "</tr>\n"
                        for r in t.rows)
         cap = self.caption(t.label, t.caption, "table")
-        ida = f' id="{attr(t.label)}"' if t.label else ""
-        return (f'<figure class="table"{ida}>{cap}<div class="table-wrapper"><table>'
+        return (f'<figure class="table"{self.id_attr(t.label)}>{cap}<div class="table-wrapper"><table>'
                 f"<thead><tr>{head}</tr></thead><tbody>\n{rows}</tbody></table></div>"
                 f"</figure>\n")
 
@@ -534,7 +525,7 @@ class PageRenderer:
         ph = self.math(m.tex, True, m.loc)
         if m.label:
             num = refs.eq_number(m.label) if refs is not None else "?"
-            return (f'<div class="math-display numbered" id="{attr(m.label)}">'
+            return (f'<div class="math-display numbered"{self.id_attr(m.label)}>'
                     f'<div class="math-body">{ph}</div>'
                     f'<span class="eqno">({esc(num)})<a class="headerlink" '
                     f'href="#{attr(m.label)}" data-pagefind-ignore>¶</a></span></div>\n')

@@ -25,7 +25,7 @@ from pygments.lexers import PythonLexer, TextLexer, get_lexer_by_name
 from pygments.util import ClassNotFound
 
 from d2lbook.errors import BuildError, Diagnostic, Diagnostics
-from d2lbook.refs import Refs
+from d2lbook.resolve import Resolved, unhandled
 from d2lbook.source.model import (
     Bibliography,
     Block,
@@ -63,7 +63,6 @@ from d2lbook.source.model import (
     UnknownRole,
     plain_text,
 )
-from d2lbook.source.tabs import view
 from d2lbook.util import atomic_write
 
 _SPECIAL = {
@@ -96,7 +95,7 @@ def _label(label: str) -> str:
 @dataclass
 class Writer:
     book: Book
-    refs: Refs
+    refs: Resolved
     tab: str
     outdir: Path  # the folder of the .tex file
     diags: Diagnostics
@@ -172,7 +171,7 @@ class Writer:
             return "; ".join(parts) if n.textual else "(" + "; ".join(parts) + ")"
         if isinstance(n, Slide):
             return "" if n.only_slides else self.inline(n.children, section)
-        return ""
+        raise unhandled(n, "pdf")
 
     # --------------------------------------------------------------- blocks
     def heading_cmd(self, section: Section, level: int) -> str:
@@ -245,6 +244,8 @@ class Writer:
                 self.blocks(b.children, section)
         elif isinstance(b, Toc):
             pass  # the document structure comes from the toc itself
+        else:
+            raise unhandled(b, "pdf")
 
     def image_file(self, path: Path, loc: Loc | None) -> str | None:
         """A file LaTeX can include for ``path`` (SVG converted to PDF), relative to outdir."""
@@ -407,7 +408,7 @@ class Writer:
                 elif not s.numbered and main_started and not back_started:
                     self.emit("\\backmatter")
                     back_started = True
-            self.blocks(view(s, self.tab, self.book.config.libraries.get(self.tab)), s)
+            self.blocks(self.refs.view(s, self.tab), s)
         body = self.lines[body_start:]
         del self.lines[body_start:]
         head = self.preamble()
@@ -484,7 +485,7 @@ def pdf_name(book: Book, tab: str) -> str:
     return f"{name}.pdf" if tab == book.config.default_tab else f"{name}-{tab}.pdf"
 
 
-def write_tex(book: Book, refs: Refs, tab: str, diags: Diagnostics,
+def write_tex(book: Book, refs: Resolved, tab: str, diags: Diagnostics,
               results: dict | None = None) -> tuple[Path, list[tuple[int, Loc]]]:
     """Write ``<output_dir>/pdf/<tab>/<name>.tex``; returns its path and the line map."""
     outdir = book.config.output_dir / "pdf" / tab
@@ -563,17 +564,11 @@ def typeset(book: Book, tex: Path, linemap: list[tuple[int, Loc]], tab: str) -> 
     return dest
 
 
-def build_pdf(book: Book, refs: Refs, tab: str, diags: Diagnostics,
-              use_results: bool = True) -> Path:
-    results = None
-    if use_results:
-        try:
-            from d2lbook.execute import load_results
-        except ImportError:
-            load_results = None
-        if load_results is not None:
-            results = load_results(book, tab) or None
-    tex, linemap = write_tex(book, refs, tab, diags, results)
+def build_pdf(book: Book, refs: Resolved, tab: str, diags: Diagnostics,
+              results: dict | None = None) -> Path:
+    """The PDF of ``tab``; ``results`` (``{section path: SectionResult}``) puts outputs
+    under the code."""
+    tex, linemap = write_tex(book, refs, tab, diags, results or None)
     return typeset(book, tex, linemap, tab)
 
 

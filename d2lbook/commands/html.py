@@ -6,6 +6,8 @@ import argparse
 import sys
 from pathlib import Path
 
+from d2lbook.commands import current_results
+
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--out", default=None,
@@ -19,31 +21,23 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--timings", action="store_true", help="print where the time went")
 
 
-def load_all_results(book, allow_stale: bool = False):
-    """``{tab: {section path: SectionResult}}`` from ``build eval``, or None without it."""
-    try:
-        from d2lbook.execute import load_results
-    except ImportError:
-        return None
-    return {tab: load_results(book, tab, allow_stale=allow_stale) for tab in book.config.tabs}
+def load_all_results(book, allow_stale: bool = False) -> dict[str, dict]:
+    """``{tab: {section path: SectionResult}}`` from ``build eval`` for every tab."""
+    return current_results(book, list(book.config.tabs), allow_stale)
 
 
-def run(args: argparse.Namespace, book) -> int:
+def run(args: argparse.Namespace, book, resolved) -> int:
     import time
 
     from d2lbook.errors import Diagnostics
     from d2lbook.outputs.html import build_html
-    from d2lbook.refs import build_refs
 
     t0 = time.perf_counter()
     diags = Diagnostics(strict=getattr(args, "strict", False))
-    # the CLI numbered and checked the references already (book._refs); otherwise this
-    # pass only builds the tables
-    refs = getattr(book, "_refs", None) or build_refs(book, Diagnostics())
     out = Path(args.out).resolve() if args.out else Path(book.config.output_dir) / "html"
     results = None if args.no_outputs else load_all_results(book, args.stale_outputs)
     t1 = time.perf_counter()
-    report = build_html(book, refs, out, results=results, diags=diags,
+    report = build_html(book, resolved, out, results=results, diags=diags,
                         search=not args.no_search)
     diags.report()
     n_err = len(diags.errors)

@@ -1,27 +1,43 @@
-"""Numbering and cross references.
+"""The resolve step: (model, config) -> what every output shows.
 
-Numbers chapters, sections, subsections, figures, tables and equations;
-resolves ``:ref:``, ``:numref:``, ``:eqref:`` and citations (against the
-BibTeX file, read with pybtex). Unknown labels, duplicate labels and missing
-citation keys are errors with ``file:line``.
+The one place where the book is numbered and its references resolved, and the
+one entry to a section's tab view:
+
+- numbers chapters, sections, subsections (every ``##`` heading, once, whether
+  or not it sits in a ``:begin_tab:`` block), figures, tables and equations,
+  each with its anchor (:meth:`Resolved.heading_number`, :attr:`Resolved.targets`);
+- resolves ``:ref:``, ``:numref:``, ``:eqref:`` and citations (against the
+  BibTeX file, read with pybtex). Unknown labels, duplicate labels and missing
+  citation keys are errors with ``file:line``;
+- gives the blocks of a section as one tab shows them (:meth:`Resolved.view`:
+  other tabs' blocks and ``tab.selected`` branches removed, ``d2l.<alias>``
+  rewritten per ``config.ini``) and the code of one cell for one tab
+  (:meth:`Resolved.cell_source`).
+
+Outputs (notebooks, HTML, PDF, Colab) read numbers, anchors, reference texts
+and tab views from here and never count or select anything themselves.
 """
 
 from __future__ import annotations
 
+import weakref
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from d2lbook.errors import Diagnostics
 from d2lbook.source.model import (
     Bibliography,
+    Block,
     Book,
     Cite,
+    CodeCell,
     Figure,
     Heading,
     Inline,
     Loc,
     MathBlock,
     Ref,
+    Section,
     Table,
     Text,
     block_inlines,
@@ -29,6 +45,7 @@ from d2lbook.source.model import (
     walk_blocks,
     walk_inlines,
 )
+from d2lbook.source.tabs import cell_code, view
 
 WORDS = {
     "zh": {"chapter": "第{}章", "section": "{}节", "figure": "图{}", "table": "表{}",
@@ -36,6 +53,16 @@ WORDS = {
     "en": {"chapter": "Chapter {}", "section": "Section {}", "figure": "Fig. {}",
            "table": "Table {}", "equation": "({})", "and": "and", "etal": "et al."},
 }
+
+
+class UnhandledNode(TypeError):
+    """An output met a node type of the model that its dispatch does not handle."""
+
+
+def unhandled(node: object, output: str) -> UnhandledNode:
+    """The error for a node type ``output`` does not handle (``raise unhandled(n, "pdf")``):
+    outputs dispatch exhaustively, so a new node type fails loudly, never as ``""``."""
+    return UnhandledNode(f"{output}: no rule for {type(node).__name__} nodes")
 
 
 @dataclass
@@ -55,7 +82,9 @@ class Target:
 
 
 @dataclass
-class Refs:
+class Resolved:
+    """The resolved book: numbers, targets, citations and tab views. Outputs only read it."""
+
     book: Book
     lang: str
     targets: dict[str, Target] = field(default_factory=dict)
@@ -64,6 +93,28 @@ class Refs:
     cited: list[str] = field(default_factory=list)  # keys in order of first citation
     # per section: the labels it refers to (for incremental rebuilds)
     uses: dict[str, set[str]] = field(default_factory=dict)
+    # id(Heading) -> its number: (chapter, section) for ``#``, + (k,) for ``##``, () none
+    headings: dict[int, tuple[int, ...]] = field(default_factory=dict)
+    _views: dict[tuple[str, str], list[Block]] = field(default_factory=dict, repr=False)
+
+    # ------------------------------------------------------------ tab views
+    def view(self, section: Section, tab: str) -> list[Block]:
+        """The blocks of ``section`` as the ``tab`` version of the book shows them, aliases
+        rewritten with the tab's library config. Computed once per (section, tab)."""
+        key = (section.path, tab)
+        hit = self._views.get(key)
+        if hit is None:
+            hit = view(section, tab, self.book.config.libraries.get(tab))
+            self._views[key] = hit
+        return hit
+
+    def cell_source(self, cell: CodeCell, tab: str) -> str:
+        """The code of one executable cell as the ``tab`` version shows it."""
+        return cell_code(cell.source, tab, self.book.config.libraries.get(tab))
+
+    def heading_number(self, h: Heading) -> tuple[int, ...]:
+        """The number of a heading of the book (``()`` for unnumbered ones)."""
+        return self.headings.get(id(h), ())
 
     def target(self, label: str) -> Target | None:
         return self.targets.get(label)
@@ -168,10 +219,13 @@ def number(book: Book) -> None:
         s.number = parent.number + (k,)
 
 
-def build_refs(book: Book, diags: Diagnostics) -> Refs:
+def resolve(book: Book, diags: Diagnostics) -> Resolved:
     """Number the book and collect every label; check every reference and citation."""
     number(book)
-    refs = Refs(book, book.config.lang)
+    refs = Resolved(book, book.config.lang)
+    while len(_MEMO) >= 4:
+        del _MEMO[next(iter(_MEMO))]
+    _MEMO[id(book)] = (weakref.ref(book), refs)
     fig_count: dict[tuple[int, ...], int] = {}
     eq_count: dict[tuple[int, ...], int] = {}
     tab_count: dict[tuple[int, ...], int] = {}
@@ -189,14 +243,16 @@ def build_refs(book: Book, diags: Diagnostics) -> Refs:
         for b in walk_blocks(s.blocks):
             if isinstance(b, Heading):
                 if b.level == 1:
+                    refs.headings[id(b)] = s.number
                     if b.label:
                         add(Target("section", b.label, s.path, s.number, b.children, "",
                                    b.loc, is_chapter=s.depth == 1 and s.is_index))
                     continue
                 if b.level == 2:
                     sub += 1
+                num = s.number + (sub,) if s.number and b.level == 2 else ()
+                refs.headings[id(b)] = num
                 if b.label:
-                    num = s.number + (sub,) if s.number and b.level == 2 else ()
                     add(Target("section", b.label, s.path, num, b.children, b.anchor, b.loc))
             elif isinstance(b, Figure):
                 if b.label:
@@ -242,3 +298,15 @@ def build_refs(book: Book, diags: Diagnostics) -> Refs:
         refs.uses[s.path] = used
     refs.cited = list(cited)
     return refs
+
+
+_MEMO: dict[int, tuple[weakref.ref, Resolved]] = {}  # the last few books resolved
+
+
+def resolved(book: Book) -> Resolved:
+    """The last resolution of ``book`` (made quietly now if there is none): for callers
+    that need only tab views, such as the evaluator building a notebook's code."""
+    hit = _MEMO.get(id(book))
+    if hit is not None and hit[0]() is book:
+        return hit[1]
+    return resolve(book, Diagnostics())

@@ -81,7 +81,7 @@ def update_library(book) -> bool:
     return True
 
 
-def run(args: argparse.Namespace, book) -> int:
+def run(args: argparse.Namespace, book, resolved=None) -> int:
     """Execute the book's notebooks; print failures, the table, and return the exit status.
 
     Unless ``--no-lib``, the library files are first brought up to date with the

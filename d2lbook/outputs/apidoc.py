@@ -17,7 +17,8 @@ row each. ``currentmodule`` picks the library (``d2l.torch`` -> the tab whose
 (d2l-en sets it in a block of its own, inside tab blocks); option lines such as
 ``:members:`` are accepted and ignored.
 
-``expand_api_blocks`` runs after parsing and before numbering, replacing each such block
+The parser marks such blocks (``d2lbook/source/apiblock.py``); ``expand_api_blocks``, called
+by the face (cli, serve) after parsing and before the resolve step, replacing each such block
 by an ordinary ``Table`` of the document model (a ``currentmodule``-only block by nothing),
 so every output renders it the usual way. A name in ``autoclass``/``autofunction`` that
 the library does not save is a warning naming the file and line (Sphinx's autodoc warns
@@ -27,25 +28,15 @@ too); a module with no library is an error.
 from __future__ import annotations
 
 import ast
-import re
 import textwrap
 
 from d2lbook.errors import Diagnostics
+from d2lbook.source.apiblock import DIRECTIVE as _DIRECTIVE
 from d2lbook.source.model import Book, CodeSpan, Raw, Ref, Table, Text, walk_blocks
-
-_DIRECTIVE = re.compile(r"^\s*\.\.\s+(currentmodule|d2l-api|autoclass|autofunction)::\s*(\S*)")
-_OPTION = re.compile(r"^\s+:[\w-]+:.*$")
 
 HEADERS = {"zh": ["名称", "类型", "说明", "定义于"], "en": ["Name", "Kind", "Summary", "Defined in"]}
 KINDS = {"zh": {"class": "类", "function": "函数", "value": "变量"},
          "en": {"class": "class", "function": "function", "value": "value"}}
-
-
-def is_api_block(text: str) -> bool:
-    """True if an eval_rst block holds only our directives (and their option lines)."""
-    lines = [ln for ln in text.splitlines() if ln.strip()]
-    return bool(lines) and bool(_DIRECTIVE.match(lines[0])) and all(
-        _DIRECTIVE.match(ln) or _OPTION.match(ln) for ln in lines)
 
 
 def _summary(node: ast.AST) -> str:
@@ -56,7 +47,7 @@ def _summary(node: ast.AST) -> str:
 
 def saved_names(book: Book, tab: str) -> dict[str, tuple[str, str, str | None]]:
     """Public top-level names saved for ``tab``: name -> (kind, summary, section label)."""
-    from d2lbook.outputs.library import extract_saved
+    from d2lbook.outputs.library import extract_saved  # the library's own #@save rule
     from d2lbook.source.tabs import code_cells
 
     names: dict[str, tuple[str, str, str | None]] = {}

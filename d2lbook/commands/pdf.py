@@ -6,6 +6,7 @@ import argparse
 import sys
 import time
 
+from d2lbook.commands import current_results, select_tabs
 from d2lbook.errors import Diagnostics
 
 
@@ -16,20 +17,17 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
                    help="leave out code outputs even when evaluation results exist")
 
 
-def run(args: argparse.Namespace, book) -> int:
+def run(args: argparse.Namespace, book, resolved) -> int:
     from d2lbook.outputs.pdf import build_pdf
-    from d2lbook.refs import build_refs
 
     diags = Diagnostics(strict=args.strict)
-    refs = getattr(book, "_refs", None) or build_refs(book, diags)
-    from d2lbook.cli import select_tabs
-
     tabs = select_tabs(book, args.tab)
     if tabs is None:
         return 2
+    results = {} if args.no_results else current_results(book, tabs)
     for tab in tabs:
         t0 = time.perf_counter()
-        pdf = build_pdf(book, refs, tab, diags, use_results=not args.no_results)
+        pdf = build_pdf(book, resolved, tab, diags, results=results.get(tab))
         diags.report()
         print(f"wrote {pdf} ({time.perf_counter() - t0:.1f} s)", file=sys.stderr)
     return 0
