@@ -2571,14 +2571,20 @@ def quick_epochs(num_epochs):
     return min(num_epochs, 2) if d2l.QUICK else num_epochs
 
 
-def quick_batches(loader, limit=10):
-    """Iterate over `loader`; in quick mode stop after `limit` minibatches.
+def quick_batches(loader, limit=10, max_examples=None):
+    """Iterate over `loader`; in quick mode stop after `limit` minibatches
+    (and keep at most `max_examples` examples of each).
 
     Defined in :numref:`sec_utils`
     """
     for i, batch in enumerate(loader):
-        if d2l.QUICK and i == limit:
+        if not d2l.QUICK:
+            yield batch
+            continue
+        if i == limit:
             return
+        if max_examples is not None:
+            batch = type(batch)(t[:max_examples] for t in batch)
         yield batch
 
 
@@ -2695,7 +2701,7 @@ def evaluate_accuracy_gpu(net, data_iter, device=None):
     device = device or d2l.cpu()
     correct, total = torch.zeros((), device=device), 0
     with torch.no_grad():
-        for X, y in quick_batches(loader_to(data_iter, device), limit=3):
+        for X, y in quick_batches(loader_to(data_iter, device), limit=3, max_examples=64):
             X = [x.to(device) for x in X] if isinstance(X, list) else X.to(device)
             y = y.to(device)
             correct += _num_correct(net(X), y)
@@ -2845,7 +2851,8 @@ def train_ch6(net, train_iter, test_iter, num_epochs, lr, device):
         net.train()
         sums, count = torch.zeros(2, device=device), 0
         timer.start()
-        for X, y in quick_batches(train_iter, limit=5):  # CNNs are costly on a CPU
+        # CNNs on large images are costly on a CPU: quick mode takes 5 small minibatches
+        for X, y in quick_batches(train_iter, limit=5, max_examples=32):
             X, y = X.to(device), y.to(device)
             y_hat = net(X)
             l = loss(y_hat, y)

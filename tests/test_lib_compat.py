@@ -98,6 +98,11 @@ def test_quick_helpers(monkeypatch):
     assert d2l.quick_epochs(7) == 2 and d2l.quick_epochs(1) == 1
     assert list(d2l.quick_batches(range(30))) == list(range(10))
     assert list(d2l.quick_batches(range(30), limit=3)) == [0, 1, 2]
+    loader = d2l.load_array((torch.arange(100), torch.arange(100)), 50, is_train=False)
+    cut = list(d2l.quick_batches(loader, limit=1, max_examples=8))
+    assert len(cut) == 1 and [len(t) for t in cut[0]] == [8, 8]
+    monkeypatch.setattr(d2l, 'QUICK', False)
+    assert [len(b[0]) for b in d2l.quick_batches(loader, 1, 8)] == [50, 50]
     loader = d2l.load_array((torch.ones(4, 2),), 2)
     assert d2l.loader_to(loader, 'cpu').tensors[0].device.type == 'cpu'
     assert d2l.loader_to([1, 2], 'cpu') == [1, 2]
