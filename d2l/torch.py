@@ -2224,6 +2224,158 @@ class ViT(d2l.Classifier):
         return torch.optim.Adam(self.parameters(), lr=self.lr)
 
 
+def annotate(text, xy, xytext):
+    """Write `text` at `xytext` on the current axes with an arrow to `xy`.
+
+    Defined in :numref:`sec_optimization-intro`
+    """
+    return d2l.plt.gca().annotate(text, xy=xy, xytext=xytext,
+                                  arrowprops=dict(arrowstyle='->', shrinkB=2))
+
+
+def train_2d(trainer, steps=20, f_grad=None):
+    """Run `steps` updates of a 2-D optimizer from (-5, -2); return the trajectory.
+
+    `trainer(x1, x2, s1, s2)` (or `trainer(x1, x2, s1, s2, f_grad)`) returns the
+    new `(x1, x2, s1, s2)`, where `s1`, `s2` hold the optimizer's state.
+
+
+    Defined in :numref:`sec_gd`
+    """
+    x1, x2, s1, s2 = -5.0, -2.0, 0.0, 0.0
+    results = [(x1, x2)]
+    for _ in range(steps):
+        args = (x1, x2, s1, s2) if f_grad is None else (x1, x2, s1, s2, f_grad)
+        x1, x2, s1, s2 = trainer(*args)
+        results.append((float(x1), float(x2)))
+    print(f'after {steps} steps: x1 = {float(x1):f}, x2 = {float(x2):f}')
+    return results
+
+
+def show_trace_2d(f, results):
+    """Draw the trajectory `results` of a 2-D optimizer over the contours of `f`.
+
+    Defined in :numref:`sec_gd`
+    """
+    xs = torch.tensor(results, dtype=torch.float32)
+    lo, hi = xs.min(dim=0).values, xs.max(dim=0).values
+    lo = torch.minimum(lo, torch.zeros(2)) - 0.5  # Keep the origin in view
+    hi = torch.maximum(hi, torch.zeros(2)) + 0.5
+    x1, x2 = torch.meshgrid(torch.linspace(float(lo[0]), float(hi[0]), 120),
+                            torch.linspace(float(lo[1]), float(hi[1]), 120),
+                            indexing='ij')
+    d2l.set_figsize()
+    d2l.plt.contour(x1, x2, f(x1, x2), levels=12, colors='#1f77b4')
+    d2l.plt.plot(xs[:, 0], xs[:, 1], '-o', color='#ff7f0e', markersize=3)
+    d2l.plt.xlabel('x1')
+    d2l.plt.ylabel('x2')
+
+
+d2l.DATA_HUB['airfoil'] = (d2l.DATA_URL + 'airfoil_self_noise.dat',
+                           '76e5be1548fd8222e5074cf0faae75edff8cf93f')
+
+
+def get_data_ch11(batch_size=10, n=1500):
+    """Return a shuffling minibatch iterator over the first `n` standardized
+    airfoil examples, and the number of features.
+
+    Defined in :numref:`sec_minibatch_sgd`
+    """
+    data = np.genfromtxt(d2l.download('airfoil'), dtype=np.float32, delimiter='\t')
+    if data.ndim != 2 or data.shape[1] != 6:
+        raise ValueError(f'airfoil data: expected 6 columns, got shape {data.shape}')
+    data = torch.from_numpy((data - data.mean(axis=0)) / data.std(axis=0))
+    data_iter = d2l.TensorLoader((data[:n, :-1], data[:n, -1]), batch_size,
+                                 shuffle=True)
+    return data_iter, data.shape[1] - 1
+
+
+def evaluate_loss_ch11(net, data_iter):
+    """Mean of half the squared error of `net` over all examples of `data_iter`.
+
+    Defined in :numref:`sec_minibatch_sgd`
+    """
+    with torch.no_grad():
+        if hasattr(data_iter, 'tensors'):  # In-memory data: one pass, one batch
+            X, y = data_iter.tensors[:2]
+            out = net(X)
+            return float(((out - y.reshape(out.shape)) ** 2 / 2).mean())
+        total, count = 0.0, 0
+        for X, y in data_iter:
+            out = net(X)
+            total += float(((out - y.reshape(out.shape)) ** 2 / 2).sum())
+            count += len(y)
+        return total / count
+
+
+def fit_ch11(net, update, data_iter, num_epochs):
+    """Train `net` with half the squared error; `update()` changes the parameters
+    after each backward pass. Plot and return (cumulative time, losses).
+
+    Defined in :numref:`sec_minibatch_sgd`
+    """
+    if hasattr(data_iter, 'num_examples'):  # d2l.TensorLoader
+        per_epoch = data_iter.num_examples
+    elif hasattr(data_iter, 'dataset'):  # torch.utils.data.DataLoader
+        per_epoch = len(data_iter.dataset)
+    else:  # Any re-iterable sequence of minibatches: count them once
+        per_epoch = sum(len(y) for _, y in data_iter)
+    n, epochs, losses, timer = 0, [], [], d2l.Timer()
+
+    def record():
+        timer.stop()  # Evaluation is not part of the training time
+        epochs.append(n / per_epoch)
+        losses.append(evaluate_loss_ch11(net, data_iter))
+        timer.start()
+
+    for _ in range(num_epochs):
+        for X, y in data_iter:
+            out = net(X)
+            loss = ((out - y.reshape(out.shape)) ** 2 / 2).mean()
+            loss.backward()
+            update()
+            n += X.shape[0]
+            if n // 200 != (n - X.shape[0]) // 200:  # Passed a multiple of 200
+                record()
+    if not epochs or epochs[-1] != n / per_epoch:
+        record()
+    d2l.plot(epochs, losses, 'epoch', 'loss', xlim=[0, num_epochs], ylim=[0.22, 0.35])
+    print(f'loss: {losses[-1]:.3f}, {timer.sum() / num_epochs:.3f} sec/epoch')
+    return timer.cumsum(), losses
+
+
+def train_ch11(trainer_fn, states, hyperparams, data_iter, feature_dim,
+               num_epochs=2):
+    """Train linear regression with a from-scratch optimizer
+    `trainer_fn(params, states, hyperparams)`; return (cumulative time, losses).
+
+    Defined in :numref:`sec_minibatch_sgd`
+    """
+    w = torch.normal(0.0, 0.01, size=(feature_dim, 1), requires_grad=True)
+    b = torch.zeros(1, requires_grad=True)
+    return fit_ch11(lambda X: X @ w + b,
+                    lambda: trainer_fn([w, b], states, hyperparams),
+                    data_iter, num_epochs)
+
+
+def train_concise_ch11(trainer_fn, hyperparams, data_iter, num_epochs=4):
+    """Train linear regression with a framework optimizer class, e.g.
+    `trainer_fn=torch.optim.SGD`; return (cumulative time, losses).
+
+    Defined in :numref:`sec_minibatch_sgd`
+    """
+    net = nn.Linear(next(iter(data_iter))[0].shape[1], 1)
+    nn.init.normal_(net.weight, std=0.01)
+    nn.init.zeros_(net.bias)
+    optimizer = trainer_fn(net.parameters(), **hyperparams)
+
+    def update():
+        optimizer.step()
+        optimizer.zero_grad()
+
+    return fit_ch11(net, update, data_iter, num_epochs)
+
+
 import gzip
 import http.client
 import urllib.error

@@ -139,6 +139,12 @@ def main(argv: list[str] | None = None) -> int:
         diags.report()
         diags.raise_if_errors()
         if args.command == "check":
+            from d2lbook.commands import current_results
+            from d2lbook.commands.numbers import check_numbers
+
+            check_numbers(book, diags, current_results(book, [book.config.default_tab]))
+            diags.report()
+            diags.raise_if_errors()
             n = len(diags.warnings)
             print(f"{len(book.sections)} sections, no errors, {n} warning(s) "
                   f"({time.perf_counter() - t0:.2f} s)", file=sys.stderr)

@@ -45,6 +45,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                    help="per-notebook timeout in seconds (default: [eval] notebook_timeout)")
     g.add_argument("--force", action="store_true",
                    help="execute even the notebooks that have a cached result")
+    g.add_argument("--store", action="store_true",
+                   help="copy the full-mode results of this run into the book's results store "
+                        "([eval] store, default _results), which every build shows")
     g.add_argument("--no-lib", action="store_true",
                    help="do not bring the library files up to date with the book first")
 
@@ -88,6 +91,9 @@ def run(args: argparse.Namespace, book, resolved=None) -> int:
     book, so that an edited ``#@save`` definition takes effect (and re-runs the
     notebooks that depend on it).
     """
+    if getattr(args, "store", False) and getattr(args, "quick", False):
+        print("eval: --store keeps full-mode results only; drop --quick", file=sys.stderr)
+        return 2
     if not getattr(args, "no_lib", False) and not update_library(book):
         print("eval: the library cannot be built; nothing executed", file=sys.stderr)
         return 1
@@ -108,6 +114,18 @@ def run(args: argparse.Namespace, book, resolved=None) -> int:
             print(w, file=sys.stderr)
     for o in failed:
         print(o.describe(), file=sys.stderr)
+    if getattr(args, "store", False):
+        from d2lbook.execute import store_results
+        from d2lbook.store import store_dir
+
+        by_tab: dict[str, list[str]] = {}
+        for o in outcomes:
+            if o.status in ("ok", "cached") and not o.quick:
+                by_tab.setdefault(o.job.tab, []).append(o.job.section)
+        for tab, sections in by_tab.items():
+            done = store_results(book, tab, sections, scheduler.interpreter(book.config, tab))
+            print(f"store: {len(done)} section(s) of {tab} in {store_dir(book.config)}",
+                  file=sys.stderr)
     skipped = sum(o.status == "skipped" for o in outcomes)
     if failed:
         print(

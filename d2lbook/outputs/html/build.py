@@ -276,7 +276,8 @@ class Builder:
             except OSError:
                 st = None
             if st is not None:
-                parts.append((tab, str(nb), st.st_mtime_ns, st.st_size, r.quick))
+                parts.append((tab, str(nb), st.st_mtime_ns, st.st_size, r.quick,
+                              getattr(r, "why_quick", "")))
             else:
                 parts.append((tab, _sha(json.dumps(r.outputs, sort_keys=True, default=str)),
                               r.quick))
@@ -655,7 +656,7 @@ class Builder:
             tabs=[{"id": t, "name": tab_name(t)} for t in site.tabs],
             default_tab=site.tabs[0], tab_css=self.tab_css(),
             header_links=self.links, sidebar=sidebar, crumbs=crumbs, prev=prev, next=nxt,
-            content=p.result.body if p.result else "", quick=p.result.quick if p.result else False,
+            content=p.result.body if p.result else "", quick=p.result.quick if p.result else "",
             downloads=downloads, colabs=colabs, is_search=p.path == site.search_page,
             search_url=prefix + page_url(site.search_page),
             is_home=is_home, index_url=prefix + "index.html",

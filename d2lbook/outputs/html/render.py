@@ -100,7 +100,7 @@ class PageResult:
     math: list[tuple[str, bool, Loc]] = field(default_factory=list)
     images: list[OutputImage] = field(default_factory=list)
     files: set[str] = field(default_factory=set)  # book files the page shows (root-relative)
-    quick: bool = False
+    quick: str = ""  # quick-mode outputs shown: why ("changed", "gpu", "missing"); "" if not
 
 
 class PageRenderer:
@@ -455,7 +455,7 @@ class PageRenderer:
                           "its code is shown without outputs")
             return None
         if getattr(sec_res, "quick", False):
-            self.result.quick = True
+            self.result.quick = getattr(sec_res, "why_quick", "") or "missing"
         outputs = getattr(sec_res, "outputs", None) or {}
         if cell.index not in outputs:
             self.warn(cell.loc, f"section {self.section.path}, {tab} cell {cell.index + 1}: "
