@@ -3151,6 +3151,9 @@ def load_data_time_machine(batch_size, num_steps, use_random_iter=False,
 
     Defined in :numref:`sec_utils`
     """
+    if d2l.QUICK:  # enough tokens for one minibatch per epoch
+        max_tokens = min(max_tokens if max_tokens > 0 else math.inf,
+                         2 * batch_size * num_steps)
     data_iter = SeqDataLoader(batch_size, num_steps, use_random_iter, max_tokens)
     return data_iter, data_iter.vocab
 

@@ -300,6 +300,15 @@ def test_seq_data_iterators_cover_the_corpus():
 
 
 @needs_tm
+def test_load_data_time_machine_quick_mode_caps_tokens(quick):
+    data_iter, vocab = d2l.load_data_time_machine(32, 35)
+    assert len(data_iter.corpus) == 2 * 32 * 35
+    assert len(list(data_iter)) == 1
+    random_iter, _ = d2l.load_data_time_machine(32, 35, use_random_iter=True)
+    assert len(list(random_iter)) == 1
+
+
+@needs_tm
 def test_train_ch8_scratch_and_concise(quick):
     train_iter, vocab = d2l.load_data_time_machine(32, 35)
     assert isinstance(train_iter, d2l.SeqDataLoader)
