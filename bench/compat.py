@@ -115,8 +115,17 @@ def patch_reference_errors(book: Path, log: str) -> list[str]:
     return patches
 
 
-def build_notebooks(book: Path) -> tuple[Path, list[str]]:
-    env = dict(os.environ, PYTHONPATH=str(ROOT))
+def toolchain_at(rev: str, dest: Path) -> Path:
+    """A copy of d2lbook/ as of git revision ``rev`` (to build with a known-good toolchain)."""
+    dest.mkdir(parents=True, exist_ok=True)
+    archive = subprocess.run(["git", "-C", str(ROOT), "archive", rev, "d2lbook"],
+                             check=True, capture_output=True).stdout
+    subprocess.run(["tar", "-x", "-C", str(dest)], input=archive, check=True)
+    return dest
+
+
+def build_notebooks(book: Path, toolchain: Path = ROOT) -> tuple[Path, list[str]]:
+    env = dict(os.environ, PYTHONPATH=str(toolchain))
     patches: list[str] = []
     for _ in range(5):
         proc = subprocess.run([sys.executable, "-m", "d2lbook", "build", "notebooks",
@@ -217,7 +226,8 @@ def previous_rows(book_name: str) -> list[dict]:
         return []
 
 
-def run_book(book_name: str, only: str | None, timeout: float, limit: int | None) -> list[dict]:
+def run_book(book_name: str, only: str | None, timeout: float, limit: int | None,
+             toolchain_rev: str | None = None) -> list[dict]:
     import nbformat
 
     from d2lbook.execute.runner import kernel_env, run_notebook
@@ -226,7 +236,11 @@ def run_book(book_name: str, only: str | None, timeout: float, limit: int | None
     with tempfile.TemporaryDirectory(prefix=f"compat-{book_name}-") as tmp:
         book = Path(tmp) / "book"
         copy_book(SOURCES[book_name], book)
-        nb_root, patches = build_notebooks(book)
+        toolchain = (toolchain_at(toolchain_rev, Path(tmp) / "toolchain") if toolchain_rev
+                     else ROOT)
+        nb_root, patches = build_notebooks(book, toolchain)
+        if toolchain_rev:
+            patches = [f"notebooks built with d2lbook/ as of {toolchain_rev}"] + patches
         notebooks = [p for ch in CHAPTERS[book_name]
                      for p in sorted((nb_root / ch).glob("*.ipynb"))]
         if only:
@@ -277,6 +291,9 @@ def main(argv: list[str] | None = None) -> int:
                         "'chapter_linear*/*'; the other notebooks keep their previous rows")
     p.add_argument("--timeout", type=float, default=600, help="seconds per cell")
     p.add_argument("--limit", type=int, help="run at most N notebooks per book")
+    p.add_argument("--toolchain", metavar="REV",
+                   help="build the notebooks with d2lbook/ as of this git revision "
+                        "(default: the working tree)")
     a = p.parse_args(argv)
     books = ["zh", "en"] if a.book == "all" else [a.book]
     failed = 0
@@ -284,7 +301,7 @@ def main(argv: list[str] | None = None) -> int:
         if not SOURCES[b].is_dir():
             print(f"{SOURCES[b]}: not found; skipping d2l-{b}", file=sys.stderr)
             continue
-        rows = run_book(b, a.only, a.timeout, a.limit)
+        rows = run_book(b, a.only, a.timeout, a.limit, a.toolchain)
         failed += sum(r["status"] == "FAIL" for r in rows)
     return 1 if failed else 0
 
