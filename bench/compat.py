@@ -17,7 +17,8 @@ attention chapter; override with ``D2L_EN_SRC`` / ``D2L_ZH_SRC``) the harness
    time, with ``D2L_DATA_DIR`` pointing at the offline data, and classifies the outcome:
    ``pass``; ``no data`` (a download that cannot happen offline); ``no GPU``;
    ``reference code`` (the book's own code breaks on current packages, independent of the
-   library); ``FAIL`` (anything else: a bug of ours until shown otherwise). A notebook that
+   library); ``toolchain`` (the built notebook kept a ``%%tab`` line, a bug of the
+   notebook build); ``FAIL`` (anything else: a bug of ours until shown otherwise). A notebook that
    fails on an ``assert`` of its own (accuracy or loss after full training, which quick
    mode's smaller data cannot reach) is run again in full mode: ``pass (full mode)``.
 
@@ -167,6 +168,13 @@ def classify(message: str, traceback: str) -> str:
     return "FAIL"
 
 
+def toolchain_left_magic(nb, cell: int | None) -> bool:
+    """Whether the failing cell still starts with a %%tab mark (a notebook-build bug)."""
+    if cell is None or not 0 <= cell < len(nb.cells):
+        return False
+    return nb.cells[cell].source.lstrip().startswith("%%tab")
+
+
 def write_table(book_name: str, rows: list[dict], patches: list[str], started: float) -> None:
     RESULTS.mkdir(parents=True, exist_ok=True)
     order = {ch: i for i, ch in enumerate(CHAPTERS[book_name])}
@@ -190,8 +198,8 @@ def write_table(book_name: str, rows: list[dict], patches: list[str], started: f
            "Outcomes: `pass`; `pass (full mode)`: an `assert` of the notebook's own on "
            "full-training numbers failed in quick mode and the notebook passed in full mode; "
            "`no data`: a download that cannot happen offline; `no GPU`; `reference code`: the "
-           "book's own code fails on current packages, whatever the library; `FAIL`: anything "
-           "else.",
+           "book's own code fails on current packages, whatever the library; `toolchain`: our "
+           "notebook build left a `%%tab` line in a cell; `FAIL`: anything else.",
            "",
            "Patches to the temporary copy of the public sources: "
            + ("none" if not patches else ""), ""]
@@ -286,6 +294,9 @@ def run_book(book_name: str, only: str | None, timeout: float, limit: int | None
                 reason = res.message if status != "pass" else ""
             elif res.status in ("timeout", "notebook-timeout"):
                 status, reason = "FAIL", f"timeout ({res.message})"
+            elif toolchain_left_magic(nb, res.cell):
+                status = "toolchain"
+                reason = "the built notebook kept a %%tab line that the kernel cannot run"
             else:
                 status, reason = classify(res.message, res.traceback), res.message
             rows.append({"notebook": name, "status": status, "seconds": seconds,

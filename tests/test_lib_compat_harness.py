@@ -44,3 +44,13 @@ def test_only_globs_and_table(tmp_path: Path, monkeypatch):
     assert "FAIL 1, pass 1" in table and "x \\| y" in table and "- a.md:1: patched" in table
     assert [r["notebook"] for r in compat.previous_rows("zh")] == [
         "chapter_introduction/a", "chapter_preliminaries/b"]
+
+
+def test_a_cell_left_with_a_tab_magic_is_a_toolchain_failure():
+    import nbformat
+
+    nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell("x = 1"),
+                                         nbformat.v4.new_code_cell("\n%%tab pytorch, jax\nx")])
+    assert compat.toolchain_left_magic(nb, 1)
+    assert not compat.toolchain_left_magic(nb, 0)
+    assert not compat.toolchain_left_magic(nb, None)
