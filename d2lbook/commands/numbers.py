@@ -12,8 +12,9 @@ outputs (:mod:`d2lbook.store`, default tab unless ``tab=`` is given) and compare
 the number just before the marker, within the tolerance (absolute, or relative with
 ``%``; default 5 %). A quoted percentage (``85%``) is compared as 0.85.
 
-A marker whose section has no current stored result is reported as a warning (the
-number cannot be checked until the section is run in full and stored); a metric that
+A marker whose section has no current stored result is listed in the summary of
+``d2lbook check`` (the number cannot be checked until the section is run in full and
+stored; pages of such sections say that their outputs come from quick mode); a metric that
 the outputs do not print, or a number outside the tolerance, is an error at the
 marker's ``file:line``.
 """
@@ -108,10 +109,12 @@ def printed_value(outputs: dict[int, list[dict]], metric: str) -> float | None:
     return found
 
 
-def check_numbers(book, diags, results: dict[str, dict]) -> tuple[int, int]:
+def check_numbers(book, diags, results: dict[str, dict]) -> tuple[int, list[str]]:
     """Check every marker of ``book`` against ``results`` (``{tab: {section: result}}``,
-    as :func:`d2lbook.commands.current_results` gives them). Returns (checked, unchecked)."""
-    checked = unchecked = 0
+    as :func:`d2lbook.commands.current_results` gives them). Returns the number of markers
+    checked and the ``file:line`` of those waiting for a stored full-mode result."""
+    checked = 0
+    unchecked: list[str] = []
     default = book.config.default_tab
     for section in book.ordered():
         for mk in markers(section):
@@ -122,10 +125,7 @@ def check_numbers(book, diags, results: dict[str, dict]) -> tuple[int, int]:
                 continue
             r = results.get(tab, {}).get(section.path)
             if r is None or getattr(r, "origin", "") != "store":
-                diags.warning(mk.loc, f"result marker {where}: not checked, section "
-                                      f"{section.path} has no current full-mode result stored "
-                                      "(run d2lbook build eval --store)")
-                unchecked += 1
+                unchecked.append(f"{mk.loc.file}:{mk.loc.line}" if mk.loc else section.file)
                 continue
             value = printed_value(r.outputs, mk.metric)
             if value is None:

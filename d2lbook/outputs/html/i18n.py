@@ -14,6 +14,7 @@ STRINGS: dict[str, dict[str, str]] = {
                                "(for example `d2lbook serve`).",
         "prev": "Previous",
         "next": "Next",
+        "discuss": "Discuss this section",
         "home": "Home",
         "menu": "Menu",
         "framework": "Framework",
@@ -25,6 +26,8 @@ STRINGS: dict[str, dict[str, str]] = {
         "not_available": "This part is not available for {tab}.",
         "download_notebook": "Notebook",
         "download_title": "Download this section as a Jupyter notebook ({tab})",
+        "slides": "Slides",
+        "slides_title": "This section's slides ({tab})",
         "colab": "Colab",
         "colab_title": "Open this section in Google Colab ({tab})",
         "quick_note": "The outputs on this page come from quick mode: epochs and data were "
@@ -54,6 +57,7 @@ STRINGS: dict[str, dict[str, str]] = {
         "search_needs_server": "搜索需要通过 HTTP 访问本站（例如运行 `d2lbook serve`）。",
         "prev": "上一节",
         "next": "下一节",
+        "discuss": "讨论本节",
         "home": "首页",
         "menu": "菜单",
         "framework": "框架",
@@ -65,6 +69,8 @@ STRINGS: dict[str, dict[str, str]] = {
         "not_available": "这一部分没有 {tab} 版本。",
         "download_notebook": "笔记本",
         "download_title": "下载本节的 Jupyter 笔记本（{tab}）",
+        "slides": "幻灯片",
+        "slides_title": "本节的幻灯片（{tab}）",
         "colab": "Colab",
         "colab_title": "在 Google Colab 中打开本节（{tab}）",
         "quick_note": "本页的输出由快速模式生成：为了在小型 CPU 上运行全书，训练轮数和数据量都被缩减，"
