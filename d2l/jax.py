@@ -689,221 +689,10 @@ class LinearRegression(d2l.Module):
         return net['kernel'], net['bias']
 
 
-import gzip
-import http.client
-import urllib.error
-import urllib.request
-
-
 DATA_HUB = dict()
 
 
-DATA_URL = 'http://d2l-data.s3-accelerate.amazonaws.com/'
-
-
-def data_dirs(folder=None):
-    """Return the folders searched for data files: $D2L_DATA_DIR, then `folder`.
-
-    Defined in :numref:`sec_fashion_mnist`
-    """
-    dirs = [d for d in os.environ.get('D2L_DATA_DIR', '').split(os.pathsep) if d]
-    dirs.append(folder if folder is not None else os.path.join('..', 'data'))
-    return dirs
-
-
-def sha1_file(path):
-    """Return the SHA-1 hex digest of the file at `path`.
-
-    Defined in :numref:`sec_fashion_mnist`
-    """
-    sha1 = hashlib.sha1()
-    with open(path, 'rb') as f:
-        for chunk in iter(lambda: f.read(1 << 20), b''):
-            sha1.update(chunk)
-    return sha1.hexdigest()
-
-
-def fetch_url(url, path, retries=4):
-    """Download `url` into `path`, resuming a partial file; retry on failure.
-
-    Defined in :numref:`sec_fashion_mnist`
-    """
-    error = None
-    for attempt in range(retries):
-        have = os.path.getsize(path) if os.path.exists(path) else 0
-        headers = {'Range': f'bytes={have}-'} if have and url.startswith('http') else {}
-        try:
-            with urllib.request.urlopen(urllib.request.Request(url, headers=headers),
-                                        timeout=60) as response:
-                resumed = have > 0 and getattr(response, 'status', None) == 206
-                expected = response.headers.get('Content-Length')
-                with open(path, 'ab' if resumed else 'wb') as f:
-                    written = 0
-                    for chunk in iter(lambda: response.read(1 << 20), b''):
-                        f.write(chunk)
-                        written += len(chunk)
-            if expected is None or written >= int(expected):
-                return path
-            error = OSError(f'connection closed after {written} of {expected} bytes')
-        except urllib.error.HTTPError as e:
-            if e.code == 416 and have:  # Range not satisfiable: the file is complete
-                return path
-            if e.code < 500:  # Client errors (e.g., 404) do not go away by retrying
-                raise
-            error = e
-        except (urllib.error.URLError, http.client.HTTPException, OSError) as e:
-            error = e
-        time.sleep(min(2 ** attempt, 10))
-    raise OSError(f'failed to download {url} after {retries} attempts: {error}')
-
-
-def download(url, folder='../data', sha1_hash=None):
-    """Return the local path of the file at `url` (or DATA_HUB name), downloading if needed.
-
-    Defined in :numref:`sec_fashion_mnist`
-    """
-    if url in DATA_HUB:
-        url, hub_hash = DATA_HUB[url]
-        sha1_hash = sha1_hash or hub_hash
-    fname = url.rstrip('/').split('/')[-1]
-    for d in data_dirs(folder):
-        path = os.path.join(d, fname)
-        if os.path.isfile(path) and (sha1_hash is None or sha1_file(path) == sha1_hash):
-            return path
-    folder = folder if folder is not None else os.path.join('..', 'data')
-    os.makedirs(folder, exist_ok=True)
-    path = os.path.join(folder, fname)
-    print(f'Downloading {fname} from {url}...')
-    part = path + '.part'
-    fetch_url(url, part)
-    if sha1_hash is not None:
-        got = sha1_file(part)
-        if got != sha1_hash:
-            os.remove(part)
-            raise ValueError(f'SHA-1 mismatch for {fname} downloaded from {url}: '
-                             f'expected {sha1_hash}, got {got}')
-    os.replace(part, path)
-    return path
-
-
-def extract(filename, folder=None):
-    """Extract a zip or tar archive into `folder`; refuse members that escape it.
-
-    Defined in :numref:`sec_fashion_mnist`
-    """
-    folder = folder if folder is not None else os.path.dirname(filename)
-    root = os.path.realpath(folder)
-
-    def check(name, what='member'):
-        target = os.path.realpath(os.path.join(root, name))
-        if os.path.isabs(name) or os.path.commonpath([root, target]) != root:
-            raise ValueError(f'{filename}: {what} {name!r} would be written outside {folder}')
-
-    if zipfile.is_zipfile(filename):
-        with zipfile.ZipFile(filename) as fp:
-            for name in fp.namelist():
-                check(name)
-            fp.extractall(root)
-    elif tarfile.is_tarfile(filename):
-        with tarfile.open(filename) as fp:
-            members = fp.getmembers()
-            for m in members:
-                check(m.name)
-                if m.issym():
-                    check(os.path.join(os.path.dirname(m.name), m.linkname), 'link target')
-                elif m.islnk():
-                    check(m.linkname, 'link target')
-                elif not (m.isfile() or m.isdir()):
-                    raise ValueError(f'{filename}: special file {m.name!r} not extracted')
-            # Python >= 3.11.4 also applies its own 'data' safety filter
-            extra = {'filter': 'data'} if hasattr(tarfile, 'data_filter') else {}
-            fp.extractall(root, members=members, **extra)
-    else:
-        raise ValueError(f'{filename}: only zip and tar files can be extracted')
-    return folder
-
-
-def read_idx(path):
-    """Read an IDX file of unsigned bytes (gzip-compressed or not) into a numpy array.
-
-    Defined in :numref:`sec_fashion_mnist`
-    """
-    opener = gzip.open if path.endswith('.gz') else open
-    with opener(path, 'rb') as f:
-        data = f.read()
-    if len(data) < 4 or data[:3] != b'\x00\x00\x08':
-        raise ValueError(f'{path}: not an IDX file of unsigned bytes')
-    ndim = data[3]
-    shape = tuple(int.from_bytes(data[4 + 4 * i: 8 + 4 * i], 'big') for i in range(ndim))
-    offset = 4 + 4 * ndim
-    if len(data) - offset != math.prod(shape):
-        raise ValueError(f'{path}: header says shape {shape}, '
-                         f'but the file holds {len(data) - offset} values')
-    return np.frombuffer(data, dtype=np.uint8, offset=offset).reshape(shape)
-
-
-FASHION_MNIST_URL = 'http://fashion-mnist.s3-website.eu-central-1.amazonaws.com/'
-
-
-FASHION_MNIST_SHA1 = {
-    'train-images-idx3-ubyte': 'b9bd999c0106c9b8b4b0cefce58c9a6060f27095',
-    'train-labels-idx1-ubyte': '4bccf37222e01638381eaa326bf730337a597267',
-    't10k-images-idx3-ubyte': '880056926db704f9f713097915f99da346f5b1d1',
-    't10k-labels-idx1-ubyte': '958122e8b4b97fd4e71eca2d08ef754ed77c3ad9'}
-
-
-def find_fashion_mnist_file(name, root='../data'):
-    """Return the path of a local copy of a Fashion-MNIST file, or None.
-
-    Defined in :numref:`sec_fashion_mnist`
-    """
-    folders = []
-    for base in data_dirs(root):
-        folders += [os.path.join(base, 'fashion-mnist'),
-                    os.path.join(base, 'FashionMNIST', 'raw'), base]
-    folders.append('/usr/share/datasets/fashion-mnist')  # Debian/Ubuntu package
-    for folder in folders:
-        for fname in (name, name + '.gz'):
-            if os.path.isfile(os.path.join(folder, fname)):
-                return os.path.join(folder, fname)
-    return None
-
-
-def load_fashion_mnist_file(name, root='../data'):
-    """Read one Fashion-MNIST file into a numpy array, downloading it if needed.
-
-    Defined in :numref:`sec_fashion_mnist`
-    """
-    path = find_fashion_mnist_file(name, root)
-    if path is not None:
-        return read_idx(path)
-    path = download(FASHION_MNIST_URL + name + '.gz', os.path.join(root, 'fashion-mnist'))
-    with gzip.open(path, 'rb') as f:
-        got = hashlib.sha1(f.read()).hexdigest()
-    if got != FASHION_MNIST_SHA1[name]:
-        os.remove(path)
-        raise ValueError(f'SHA-1 mismatch for the content of {path}: '
-                         f'expected {FASHION_MNIST_SHA1[name]}, got {got}')
-    return read_idx(path)
-
-
-FASHION_MNIST_CACHE = {}
-
-
-def load_fashion_mnist(root='../data'):
-    """Return uint8 train/val images (n, 28, 28) and int32 labels as NumPy arrays.
-
-    Defined in :numref:`sec_fashion_mnist`
-    """
-    names = ['train-images-idx3-ubyte', 'train-labels-idx1-ubyte',
-             't10k-images-idx3-ubyte', 't10k-labels-idx1-ubyte']
-    key = tuple(find_fashion_mnist_file(name, root) for name in names)
-    if None in key or key not in FASHION_MNIST_CACHE:
-        arrays = [load_fashion_mnist_file(name, root) for name in names]
-        arrays[1], arrays[3] = arrays[1].astype(np.int32), arrays[3].astype(np.int32)
-        key = tuple(find_fashion_mnist_file(name, root) for name in names)
-        FASHION_MNIST_CACHE[key] = tuple(arrays)
-    return FASHION_MNIST_CACHE[key]
+DATA_URL = 'https://d2l-data.s3-accelerate.amazonaws.com/'
 
 
 class FashionMNIST(d2l.DataModule):
@@ -914,7 +703,7 @@ class FashionMNIST(d2l.DataModule):
     def __init__(self, batch_size=64, resize=(28, 28), root='../data'):
         super().__init__(root=root)
         self.save_hyperparameters()
-        X_train, y_train, X_val, y_val = load_fashion_mnist(root)
+        X_train, y_train, X_val, y_val = d2l.load_fashion_mnist(root)
         if d2l.QUICK:
             X_train, y_train, X_val, y_val = X_train[:2048], y_train[:2048], X_val[:512], y_val[:512]
         self.train, self.val = (X_train, y_train), (X_val, y_val)
@@ -1650,6 +1439,331 @@ def show_heatmaps(matrices, xlabel, ylabel, titles=None, figsize=(2.5, 2.5),
             if titles:
                 ax.set_title(titles[j])
     fig.colorbar(image, ax=axes, shrink=0.6)
+
+
+import gzip
+import http.client
+import urllib.error
+import urllib.request
+
+
+def data_dirs(folder=None):
+    """Return the folders searched for data files: $D2L_DATA_DIR, then `folder`.
+
+    Defined in :numref:`sec_data_files`
+    """
+    dirs = [d for d in os.environ.get('D2L_DATA_DIR', '').split(os.pathsep) if d]
+    dirs.append(folder if folder is not None else os.path.join('..', 'data'))
+    return dirs
+
+
+def sha1_file(path):
+    """Return the SHA-1 hex digest of the file at `path`.
+
+    Defined in :numref:`sec_data_files`
+    """
+    digest = hashlib.sha1()
+    with open(path, 'rb') as f:
+        for block in iter(lambda: f.read(1 << 20), b''):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def _part_validator(path):
+    """Return the validator (ETag or Last-Modified) saved with a partial download.
+
+    Defined in :numref:`sec_data_files`
+    """
+    try:
+        with open(path + '.etag', encoding='utf-8') as f:
+            return f.read().strip() or None
+    except OSError:
+        return None
+
+
+def _forget_part(path):
+    """Delete a partial download and its saved validator.
+
+    Defined in :numref:`sec_data_files`
+    """
+    for name in (path, path + '.etag'):
+        if os.path.exists(name):
+            os.remove(name)
+
+
+def _total_from_content_range(value):
+    """The total length in a Content-Range header such as 'bytes */1234', or None.
+
+    Defined in :numref:`sec_data_files`
+    """
+    total = (value or '').rpartition('/')[2].strip()
+    return int(total) if total.isdigit() else None
+
+
+def fetch_url(url, path, retries=4, sha1_hash=None):
+    """Download `url` into `path`; resume a partial file only when it can be verified.
+
+    Defined in :numref:`sec_data_files`
+    """
+    error = None
+    for attempt in range(retries):
+        have = os.path.getsize(path) if os.path.exists(path) else 0
+        validator = _part_validator(path) if have else None
+        if have and validator is None and sha1_hash is None:
+            _forget_part(path)  # Nothing could tell us whether the bytes still match
+            have = 0
+        headers = {}
+        if have and url.startswith(('http://', 'https://')):
+            headers['Range'] = f'bytes={have}-'
+            if validator is not None:
+                headers['If-Range'] = validator
+        try:
+            with urllib.request.urlopen(urllib.request.Request(url, headers=headers),
+                                        timeout=60) as response:
+                resumed = bool(headers) and getattr(response, 'status', None) == 206
+                expected = response.headers.get('Content-Length')
+                tag = response.headers.get('ETag') or response.headers.get('Last-Modified')
+                if not resumed:
+                    _forget_part(path)
+                    if tag:
+                        with open(path + '.etag', 'w', encoding='utf-8') as f:
+                            f.write(tag)
+                with open(path, 'ab' if resumed else 'wb') as f:
+                    written = 0
+                    for block in iter(lambda: response.read(1 << 20), b''):
+                        f.write(block)
+                        written += len(block)
+            if expected is None or written >= int(expected):
+                if os.path.exists(path + '.etag'):
+                    os.remove(path + '.etag')
+                return path
+            error = OSError(f'connection closed after {written} of {expected} bytes')
+        except urllib.error.HTTPError as e:
+            if e.code == 416 and have:  # The range starts at or after the end of the file
+                total = _total_from_content_range(e.headers.get('Content-Range'))
+                complete = (sha1_file(path) == sha1_hash if sha1_hash is not None
+                            else validator is not None and total == have)
+                if complete:
+                    if os.path.exists(path + '.etag'):
+                        os.remove(path + '.etag')
+                    return path
+                _forget_part(path)  # Not the file we think it is: start again
+                error = e
+                continue
+            if e.code < 500:  # Client errors (e.g., 404) do not go away by retrying
+                raise
+            error = e
+        except (urllib.error.URLError, http.client.HTTPException, OSError) as e:
+            error = e
+        time.sleep(min(2 ** attempt, 10))
+    raise OSError(f'failed to download {url} after {retries} attempts: {error}')
+
+
+def download(url, folder='../data', sha1_hash=None, cache_dir=None):
+    """Return the local path of the file at `url` (or DATA_HUB name), downloading if needed.
+
+    Defined in :numref:`sec_data_files`
+    """
+    if cache_dir is not None:  # The keyword of the 2.0 edition
+        folder = cache_dir
+    if url in DATA_HUB:
+        url, hub_hash = DATA_HUB[url]
+        sha1_hash = sha1_hash or hub_hash
+    fname = url.rstrip('/').split('/')[-1]
+    for d in data_dirs(folder):
+        path = os.path.join(d, fname)
+        if os.path.isfile(path) and (sha1_hash is None or sha1_file(path) == sha1_hash):
+            return path
+    folder = folder if folder is not None else os.path.join('..', 'data')
+    os.makedirs(folder, exist_ok=True)
+    path = os.path.join(folder, fname)
+    print(f'Downloading {fname} from {url}...')
+    part = path + '.part'
+    fetch_url(url, part, sha1_hash=sha1_hash)
+    if sha1_hash is not None:
+        got = sha1_file(part)
+        if got != sha1_hash:
+            _forget_part(part)
+            raise ValueError(f'SHA-1 mismatch for {fname} downloaded from {url}: '
+                             f'expected {sha1_hash}, got {got}')
+    os.replace(part, path)
+    return path
+
+
+def _inside(root, path):
+    """True if the absolute, normalized `path` lies inside the folder `root`.
+
+    Defined in :numref:`sec_data_files`
+    """
+    return path == root or path.startswith(root + os.sep)
+
+
+def _final_path(root, name, links, depth=0):
+    """Where `name` ends up under `root`, following the archive's own `links` and the disk's.
+
+    Defined in :numref:`sec_data_files`
+    """
+    if depth > 40:
+        raise ValueError(f'{name!r}: too many levels of links')
+    if os.path.isabs(name):
+        return os.path.normpath(name)
+    current = root
+    for part in name.replace('\\', '/').split('/'):
+        if part in ('', '.'):
+            continue
+        if part == '..':
+            current = os.path.dirname(current)
+            continue
+        current = os.path.join(current, part)
+        rel = os.path.relpath(current, root)
+        if rel in links:  # a link created by an earlier member of the archive
+            current = _final_path(root, os.path.join(os.path.dirname(rel), links[rel]),
+                                  links, depth + 1)
+        elif os.path.islink(current):  # a link that is already on the disk
+            current = os.path.realpath(current)
+    return current
+
+
+def _check_members(filename, root, folder, members):
+    """Refuse the archive if any (name, kind, link target) would land outside `root`.
+
+    Defined in :numref:`sec_data_files`
+    """
+    links = {}
+    for name, kind, target in members:
+        where = _final_path(root, name, links)
+        if not _inside(root, where):
+            raise ValueError(f'{filename}: member {name!r} would be written outside {folder}')
+        if kind == 'sym':
+            dest = target if os.path.isabs(target) else os.path.join(os.path.dirname(name), target)
+            if not _inside(root, _final_path(root, dest, links)):
+                raise ValueError(f'{filename}: link target {target!r} of {name!r} '
+                                 f'would be written outside {folder}')
+            links[os.path.normpath(name)] = target
+        elif kind == 'hard' and not _inside(root, _final_path(root, target, links)):
+            raise ValueError(f'{filename}: link target {target!r} of {name!r} '
+                             f'would be written outside {folder}')
+
+
+def extract(filename, folder=None):
+    """Extract a zip or tar archive into `folder`; refuse members that escape it.
+
+    Defined in :numref:`sec_data_files`
+    """
+    folder = folder if folder is not None else os.path.dirname(filename)
+    os.makedirs(folder, exist_ok=True)
+    root = os.path.realpath(folder)
+
+    def recheck(name):  # the same check against the disk as it is right now
+        if not _inside(root, _final_path(root, name, {})):
+            raise ValueError(f'{filename}: member {name!r} would be written outside {folder}')
+
+    if zipfile.is_zipfile(filename):
+        with zipfile.ZipFile(filename) as fp:
+            infos = fp.infolist()
+            _check_members(filename, root, folder, [(i.filename, 'file', '') for i in infos])
+            for info in infos:
+                recheck(info.filename)
+                fp.extract(info, root)
+    elif tarfile.is_tarfile(filename):
+        extra = {'filter': 'data'} if hasattr(tarfile, 'data_filter') else {}
+        with tarfile.open(filename) as fp:
+            members = fp.getmembers()
+            for m in members:
+                if not (m.isfile() or m.isdir() or m.issym() or m.islnk()):
+                    raise ValueError(f'{filename}: special file {m.name!r} not extracted')
+            _check_members(filename, root, folder, [
+                (m.name, 'sym' if m.issym() else 'hard' if m.islnk() else 'file', m.linkname)
+                for m in members])
+            for m in members:
+                recheck(m.name)
+                fp.extract(m, root, **extra)
+    else:
+        raise ValueError(f'{filename}: only zip and tar files can be extracted')
+    return folder
+
+
+def read_idx(path):
+    """Read an IDX file of unsigned bytes (gzip-compressed or not) into a numpy array.
+
+    Defined in :numref:`sec_data_files`
+    """
+    opener = gzip.open if path.endswith('.gz') else open
+    with opener(path, 'rb') as f:
+        data = f.read()
+    if len(data) < 4 or data[:3] != b'\x00\x00\x08':
+        raise ValueError(f'{path}: not an IDX file of unsigned bytes')
+    ndim = data[3]
+    shape = tuple(int.from_bytes(data[4 + 4 * i: 8 + 4 * i], 'big') for i in range(ndim))
+    offset = 4 + 4 * ndim
+    if len(data) - offset != math.prod(shape):
+        raise ValueError(f'{path}: header says shape {shape}, '
+                         f'but the file holds {len(data) - offset} values')
+    return np.frombuffer(data, dtype=np.uint8, offset=offset).reshape(shape)
+
+
+FASHION_MNIST_URL = 'https://github.com/zalandoresearch/fashion-mnist/raw/master/data/fashion/'
+
+
+FASHION_MNIST_SHA1 = {
+    'train-images-idx3-ubyte': 'b9bd999c0106c9b8b4b0cefce58c9a6060f27095',
+    'train-labels-idx1-ubyte': '4bccf37222e01638381eaa326bf730337a597267',
+    't10k-images-idx3-ubyte': '880056926db704f9f713097915f99da346f5b1d1',
+    't10k-labels-idx1-ubyte': '958122e8b4b97fd4e71eca2d08ef754ed77c3ad9'}
+
+
+def find_fashion_mnist_file(name, root='../data'):
+    """Return the path of a local copy of a Fashion-MNIST file, or None.
+
+    Defined in :numref:`sec_data_files`
+    """
+    folders = []
+    for base in data_dirs(root):
+        folders += [os.path.join(base, 'fashion-mnist'),
+                    os.path.join(base, 'FashionMNIST', 'raw'), base]
+    folders.append('/usr/share/datasets/fashion-mnist')  # Debian/Ubuntu package
+    for folder in folders:
+        for fname in (name, name + '.gz'):
+            if os.path.isfile(os.path.join(folder, fname)):
+                return os.path.join(folder, fname)
+    return None
+
+
+def load_fashion_mnist_file(name, root='../data'):
+    """Read one Fashion-MNIST file into a numpy array, downloading it if needed.
+
+    Defined in :numref:`sec_data_files`
+    """
+    path = find_fashion_mnist_file(name, root)
+    if path is not None:
+        return read_idx(path)
+    path = download(FASHION_MNIST_URL + name + '.gz', os.path.join(root, 'fashion-mnist'))
+    with gzip.open(path, 'rb') as f:
+        got = hashlib.sha1(f.read()).hexdigest()
+    if got != FASHION_MNIST_SHA1[name]:
+        os.remove(path)
+        raise ValueError(f'SHA-1 mismatch for the content of {path}: '
+                         f'expected {FASHION_MNIST_SHA1[name]}, got {got}')
+    return read_idx(path)
+
+
+FASHION_MNIST_CACHE = {}
+
+
+def load_fashion_mnist(root='../data'):
+    """Return uint8 train/val images (n, 28, 28) and int32 labels as NumPy arrays.
+
+    Defined in :numref:`sec_data_files`
+    """
+    names = ['train-images-idx3-ubyte', 'train-labels-idx1-ubyte',
+             't10k-images-idx3-ubyte', 't10k-labels-idx1-ubyte']
+    key = tuple(find_fashion_mnist_file(name, root) for name in names)
+    if None in key or key not in FASHION_MNIST_CACHE:
+        arrays = [load_fashion_mnist_file(name, root) for name in names]
+        arrays[1], arrays[3] = arrays[1].astype(np.int32), arrays[3].astype(np.int32)
+        key = tuple(find_fashion_mnist_file(name, root) for name in names)
+        FASHION_MNIST_CACHE[key] = tuple(arrays)
+    return FASHION_MNIST_CACHE[key]
 
 
 # Aliases from config.ini
