@@ -152,3 +152,32 @@ def test_every_output_handles_every_node_type_of_the_model(tmp_path):
                      [Unknown()], sec)):
         with pytest.raises(UnhandledNode, match="Unknown"):
             call()
+
+
+# ------------------------------------------------------------ immutability
+def test_resolve_writes_nothing_into_the_model_and_its_result_is_read_only(make_book):
+    import copy
+    import dataclasses
+
+    import pytest
+
+    from d2lbook.errors import Diagnostics
+    from d2lbook.resolve import resolve
+    from d2lbook.source.parse import load_book
+
+    root = make_book({"a.md": TABBED, "b.md": OTHER}, config=CONFIG.format(alias="ones"))
+    diags = Diagnostics()
+    book = load_book(root, diags)
+    before = copy.deepcopy(book.sections)
+    r = resolve(book, diags)
+    assert book.sections == before  # the model is exactly as parsed
+    assert r.section_number("a") == (1,) and r.section_number("b") == (2,)
+    assert r.numref_text("sec_after") == "1.3节"
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        r.lang = "en"
+    with pytest.raises(TypeError):
+        r.targets["x"] = r.targets["sec_after"]
+    with pytest.raises(TypeError):
+        r.numbers["a"] = (9,)
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        r.targets["sec_after"].number = (9,)

@@ -176,7 +176,7 @@ class MarkdownWriter:
                 s = self.book.sections.get(e.path)
                 if s is None:
                     continue
-                num = ".".join(map(str, s.number))
+                num = ".".join(map(str, self.refs.section_number(s.path)))
                 title = (num + " " if num else "") + plain_text(s.title)
                 items.append(f"* [{title}]({self.link_to(e.path)})")
             return "\n".join(items)

@@ -546,7 +546,8 @@ class PageRenderer:
                 s = book.sections.get(p)
                 if s is None:
                     continue
-                num = f'<span class="secnum">{number_text(s.number)}.</span> ' if s.number else ""
+                snum = self.site.refs.section_number(p)
+                num = f'<span class="secnum">{number_text(snum)}.</span> ' if snum else ""
                 sub = entries(s.children, depth + 1) if depth < toc.maxdepth else ""
                 items.append(f'<li><a href="{attr(self.url_to(p))}">{num}'
                              f"{self.inlines(s.title) or esc(p)}</a>{sub}</li>\n")

@@ -72,12 +72,9 @@ _SPECIAL = {
 _SPECIAL_RE = re.compile(r"[\\{}$&#^_%~]")
 _FORMATTER = LatexFormatter(commandprefix="PY")
 WORDS = {
-    "zh": {"chapter": "第\\ref{{{}}}章", "section": "\\ref{{{}}}节", "figure": "图\\ref{{{}}}",
-           "table": "表\\ref{{{}}}", "quick": "本 PDF 中的输出来自快速模式（D2L\\_QUICK=1）。",
+    "zh": {"quick": "本 PDF 中的输出来自快速模式（D2L\\_QUICK=1）。",
            "bib": "参考文献", "contents": "目录"},
-    "en": {"chapter": "Chapter~\\ref{{{}}}", "section": "Section~\\ref{{{}}}",
-           "figure": "Fig.~\\ref{{{}}}", "table": "Table~\\ref{{{}}}",
-           "quick": "The outputs in this PDF come from quick mode (D2L\\_QUICK=1).",
+    "en": {"quick": "The outputs in this PDF come from quick mode (D2L\\_QUICK=1).",
            "bib": "Bibliography", "contents": "Contents"},
 }
 MAX_OUTPUT_LINES = 60
@@ -158,8 +155,7 @@ class Writer:
             if n.kind == "ref" or n.text or not t.number:
                 text = esc(n.text) if n.text else self.inline(t.title, section)
                 return f"\\hyperref[{lab}]{{{text}}}"
-            kind = "chapter" if t.is_chapter else t.kind
-            return self.words[kind].format(lab)
+            return f"\\hyperref[{lab}]{{{esc(self.refs.numref_text(n.label))}}}"
         if isinstance(n, Cite):
             parts = []
             for k in n.keys:
@@ -181,28 +177,40 @@ class Writer:
                 "subparagraph"]
         return cmds[min(base + level - 1, len(cmds) - 1)]
 
+    def heading(self, b: Heading, section: Section) -> None:
+        """A heading numbered by the resolve step, never by LaTeX: an unnumbered
+        sectioning command showing the resolved number, its contents line written by
+        hand, so that the PDF's numbers always equal the ``:numref:`` texts."""
+        cmd = self.heading_cmd(section, b.level)
+        title = self.inline(b.children, section)
+        num = self.refs.heading_number(b)
+        chapter = b.level == 1 and section.depth == 1 and section.is_index
+        text = f"\\{cmd}*{{{_heading_text(self.refs, num, chapter, title)}}}"
+        if num and cmd in ("chapter", "section", "subsection"):
+            numtext = ".".join(map(str, num))
+            text += (f"\n\\addcontentsline{{toc}}{{{cmd}}}"
+                     f"{{\\protect\\numberline{{{numtext}}}{title}}}")
+        elif cmd in ("chapter", "section"):
+            text += f"\n\\addcontentsline{{toc}}{{{cmd}}}{{{title}}}"
+        if b.label:
+            text += f"\\phantomsection\\label{{{_label(b.label)}}}"
+        self.emit(text + "\n", b.loc)
+
     def blocks(self, blocks: list[Block], section: Section) -> None:
         for b in blocks:
             self.block(b, section)
 
     def block(self, b: Block, section: Section) -> None:
         if isinstance(b, Heading):
-            cmd = self.heading_cmd(section, b.level)
-            title = self.inline(b.children, section)
-            numbered = bool(section.number)
-            text = f"\\{cmd}{'' if numbered else '*'}{{{title}}}"
-            if not numbered and cmd in ("chapter", "section"):
-                text += f"\n\\addcontentsline{{toc}}{{{cmd}}}{{{title}}}"
-            if b.label:
-                text += f"\\label{{{_label(b.label)}}}"
-            self.emit(text + "\n", b.loc)
+            self.heading(b, section)
         elif isinstance(b, Paragraph):
             self.emit(self.inline(b.children, section) + "\n", b.loc)
         elif isinstance(b, MathBlock):
             tex = b.tex.strip()
             if b.label:
-                self.emit(f"\\begin{{equation}}\\label{{{_label(b.label)}}}\n{tex}\n"
-                          "\\end{equation}\n", b.loc)
+                num = esc(self.refs.eq_number(b.label))
+                self.emit(f"\\begin{{equation}}\\tag{{{num}}}\\label{{{_label(b.label)}}}\n"
+                          f"{tex}\n\\end{{equation}}\n", b.loc)
             elif tex.startswith("\\begin{") and not tex.startswith(("\\begin{aligned}",
                                                                       "\\begin{array}",
                                                                       "\\begin{matrix}",
@@ -267,6 +275,10 @@ class Writer:
         self.diags.warning(loc, f"image {path.name}: unknown format {suffix!r}; left out")
         return None
 
+    def _number(self, label: str) -> str:
+        t = self.refs.target(label)
+        return esc(t.number_text) if t is not None else "?"
+
     def figure(self, b: Figure, section: Section) -> None:
         if re.match(r"^[a-z]+://", b.src):
             self.diags.warning(b.loc, f"remote image {b.src} is not included in the PDF")
@@ -288,6 +300,8 @@ class Writer:
         cap = self.inline(b.caption, section)
         capcmd = f"\\caption{_short(b.caption)}{{{cap}}}" if b.label else f"\\caption*{{{cap}}}"
         lab = f"\\label{{{_label(b.label)}}}" if b.label else ""
+        if b.label:  # the resolved number, not LaTeX's figure counter
+            capcmd = f"\\renewcommand{{\\thefigure}}{{{self._number(b.label)}}}" + capcmd
         self.emit(f"\\begin{{figure}}[htbp]\n\\centering\n"
                   f"\\includegraphics[width={width}]{{{f}}}\n{capcmd}{lab}\n\\end{{figure}}\n",
                   b.loc)
@@ -303,6 +317,8 @@ class Writer:
         capcmd = (f"\\caption{_short(b.caption)}{{{cap}}}" if b.label else
                   (f"\\caption*{{{cap}}}" if cap else ""))
         lab = f"\\label{{{_label(b.label)}}}" if b.label else ""
+        if b.label:
+            capcmd = f"\\renewcommand{{\\thetable}}{{{self._number(b.label)}}}" + capcmd
         body = "\n".join(rows)
         self.emit(f"\\begin{{table}}[htbp]\n\\centering\n{capcmd}{lab}\n"
                   f"\\begin{{tabular}}{{{cols}}}\n\\toprule\n{body}\n\\bottomrule\n"
@@ -485,6 +501,17 @@ def _svg_to_pdf(src: Path, out: Path) -> bool:
     cairosvg.svg2pdf(url=str(src), write_to=str(tmp))
     tmp.replace(out)
     return True
+
+
+def _heading_text(refs: Resolved, num: tuple[int, ...], chapter: bool, title: str) -> str:
+    """The shown text of a heading: its resolved number (a chapter's with the language's
+    word, as ``:numref:`` says it) and its title."""
+    if not num:
+        return title
+    numtext = ".".join(map(str, num))
+    if chapter:
+        return esc(refs.words()["chapter"].format(numtext)) + "\\quad " + title
+    return numtext + "\\quad " + title
 
 
 def pdf_name(book: Book, tab: str) -> str:
