@@ -21,10 +21,11 @@ and tab views from here and never count or select anything themselves.
 from __future__ import annotations
 
 import weakref
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import MappingProxyType
+from typing import get_args
 
 from d2lbook.errors import Diagnostics
 from d2lbook.source.model import (
@@ -70,6 +71,20 @@ def unhandled(node: object, output: str) -> UnhandledNode:
 
 def _frozen(d: dict) -> Mapping:
     return MappingProxyType(d)
+
+
+NODE_TYPES: frozenset[type] = frozenset(get_args(Block)) | frozenset(get_args(Inline))
+"""Every node type of the model, block and inline: each output's dispatch table has a
+rule for each (``tests/test_resolve.py`` checks it, so a new node type fails the tests)."""
+
+
+def dispatch(rules: Mapping[type, Callable], node: object, output: str) -> Callable:
+    """The rule of an output's dispatch table (node type -> function) for ``node``;
+    :class:`UnhandledNode` when the table has none."""
+    rule = rules.get(type(node))
+    if rule is None:
+        raise unhandled(node, output)
+    return rule
 
 
 @dataclass(frozen=True)

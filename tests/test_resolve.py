@@ -91,6 +91,28 @@ def test_a_heading_in_a_tab_block_shown_in_two_panes_keeps_the_numbering(make_bo
 
 
 # ------------------------------------------------------------ exhaustive dispatch
+def test_each_output_has_one_dispatch_table_covering_every_node_type():
+    """Every output is a visitor whose one table (node type -> rule) has a rule for each
+    node type of the model, and nothing else: a new node type fails here until every
+    output handles it."""
+    import dataclasses
+    import inspect
+
+    from d2lbook.outputs.html.render import PageRenderer
+    from d2lbook.outputs.notebooks import MarkdownWriter
+    from d2lbook.outputs.pdf import Writer
+    from d2lbook.resolve import NODE_TYPES
+    from d2lbook.source import model as m
+
+    # the model's node classes: every dataclass it defines except the containers
+    defined = {c for _, c in inspect.getmembers(m, inspect.isclass)
+               if dataclasses.is_dataclass(c) and c.__module__ == m.__name__}
+    assert defined - {m.Section, m.Book, m.TocEntry} == NODE_TYPES
+    for visitor in (PageRenderer, MarkdownWriter, Writer):
+        assert set(visitor.RULES) == NODE_TYPES, visitor.__qualname__
+        assert all(callable(rule) for rule in visitor.RULES.values())
+
+
 EXTRA = ("\n\nA line  \nbroken, an ![inline image](../img/box.svg), <span>raw</span> and "
          ":unknownrole:`text`.\n")
 

@@ -16,8 +16,10 @@ import hashlib
 import re
 import shutil
 import subprocess
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import ClassVar
 
 from pygments import highlight
 from pygments.formatters import LatexFormatter
@@ -25,7 +27,7 @@ from pygments.lexers import PythonLexer, TextLexer, get_lexer_by_name
 from pygments.util import ClassNotFound
 
 from d2lbook.errors import BuildError, Diagnostic, Diagnostics
-from d2lbook.resolve import Resolved, unhandled
+from d2lbook.resolve import Resolved, dispatch
 from d2lbook.source.model import (
     Bibliography,
     Block,
@@ -116,58 +118,72 @@ class Writer:
         return "".join(self.node(n, section) for n in nodes)
 
     def node(self, n: Inline, section: Section) -> str:
-        if isinstance(n, Text):
-            return esc(n.text)
-        if isinstance(n, SoftBreak):
-            return "\n"
-        if isinstance(n, HardBreak):
-            return "\\\\\n"
-        if isinstance(n, Emph):
-            return f"\\emph{{{self.inline(n.children, section)}}}"
-        if isinstance(n, Strong):
-            return f"\\textbf{{{self.inline(n.children, section)}}}"
-        if isinstance(n, Strike):
-            return f"\\textcolor{{gray}}{{{self.inline(n.children, section)}}}"
-        if isinstance(n, (CodeSpan, CodeRef)):
-            code = n.code if isinstance(n, CodeSpan) else n.target
-            return f"\\texttt{{{esc(code)}}}"
-        if isinstance(n, UnknownRole):
-            return f"\\texttt{{{esc(n.content)}}}"
-        if isinstance(n, InlineMath):
-            return f"${n.tex}$"
-        if isinstance(n, Link):
-            text = self.inline(n.children, section)
-            if re.match(r"^[a-z]+://", n.url):
-                url = n.url.replace("\\", "/").replace("#", "\\#").replace("%", "\\%")
-                return f"\\href{{{url}}}{{{text}}}"
-            return text
-        if isinstance(n, Image):
-            return ""
-        if isinstance(n, RawInline):
-            return ""
-        if isinstance(n, Ref):
-            t = self.refs.target(n.label)
-            if t is None:
-                return "??"  # unresolved, as Sphinx shows it
-            lab = _label(n.label)
-            if n.kind == "eqref":
-                return f"\\eqref{{{lab}}}"
-            if n.kind == "ref" or n.text or not t.number:
-                text = esc(n.text) if n.text else self.inline(t.title, section)
-                return f"\\hyperref[{lab}]{{{text}}}"
-            return f"\\hyperref[{lab}]{{{esc(self.refs.numref_text(n.label))}}}"
-        if isinstance(n, Cite):
-            parts = []
-            for k in n.keys:
-                a = esc(self.refs.author_text(k))
-                y = esc(self.refs.year(k))
-                tgt = _label("cite-" + k)
-                parts.append(f"\\hyperlink{{{tgt}}}{{{a} ({y})}}" if n.textual
-                             else f"\\hyperlink{{{tgt}}}{{{a}, {y}}}")
-            return "; ".join(parts) if n.textual else "(" + "; ".join(parts) + ")"
-        if isinstance(n, Slide):
-            return "" if n.only_slides else self.inline(n.children, section)
-        raise unhandled(n, "pdf")
+        return dispatch(self.RULES, n, "pdf")(self, n, section)
+
+    def _text(self, n: Text, section: Section) -> str:
+        return esc(n.text)
+
+    def _soft_break(self, n: SoftBreak, section: Section) -> str:
+        return "\n"
+
+    def _hard_break(self, n: HardBreak, section: Section) -> str:
+        return "\\\\\n"
+
+    def _emph(self, n: Emph, section: Section) -> str:
+        return f"\\emph{{{self.inline(n.children, section)}}}"
+
+    def _strong(self, n: Strong, section: Section) -> str:
+        return f"\\textbf{{{self.inline(n.children, section)}}}"
+
+    def _strike(self, n: Strike, section: Section) -> str:
+        return f"\\textcolor{{gray}}{{{self.inline(n.children, section)}}}"
+
+    def _code_span(self, n: CodeSpan, section: Section) -> str:
+        return f"\\texttt{{{esc(n.code)}}}"
+
+    def _code_ref(self, n: CodeRef, section: Section) -> str:
+        return f"\\texttt{{{esc(n.target)}}}"
+
+    def _unknown_role(self, n: UnknownRole, section: Section) -> str:
+        return f"\\texttt{{{esc(n.content)}}}"
+
+    def _inline_math(self, n: InlineMath, section: Section) -> str:
+        return f"${n.tex}$"
+
+    def _link(self, n: Link, section: Section) -> str:
+        text = self.inline(n.children, section)
+        if re.match(r"^[a-z]+://", n.url):
+            url = n.url.replace("\\", "/").replace("#", "\\#").replace("%", "\\%")
+            return f"\\href{{{url}}}{{{text}}}"
+        return text
+
+    def _nothing(self, n: Image | RawInline, section: Section) -> str:
+        return ""  # inline images and inline HTML have no place in the PDF
+
+    def _ref(self, n: Ref, section: Section) -> str:
+        t = self.refs.target(n.label)
+        if t is None:
+            return "??"  # unresolved, as Sphinx shows it
+        lab = _label(n.label)
+        if n.kind == "eqref":
+            return f"\\eqref{{{lab}}}"
+        if n.kind == "ref" or n.text or not t.number:
+            text = esc(n.text) if n.text else self.inline(t.title, section)
+            return f"\\hyperref[{lab}]{{{text}}}"
+        return f"\\hyperref[{lab}]{{{esc(self.refs.numref_text(n.label))}}}"
+
+    def _cite(self, n: Cite, section: Section) -> str:
+        parts = []
+        for k in n.keys:
+            a = esc(self.refs.author_text(k))
+            y = esc(self.refs.year(k))
+            tgt = _label("cite-" + k)
+            parts.append(f"\\hyperlink{{{tgt}}}{{{a} ({y})}}" if n.textual
+                         else f"\\hyperlink{{{tgt}}}{{{a}, {y}}}")
+        return "; ".join(parts) if n.textual else "(" + "; ".join(parts) + ")"
+
+    def _slide(self, n: Slide, section: Section) -> str:
+        return "" if n.only_slides else self.inline(n.children, section)
 
     # --------------------------------------------------------------- blocks
     def heading_cmd(self, section: Section, level: int) -> str:
@@ -201,59 +217,59 @@ class Writer:
             self.block(b, section)
 
     def block(self, b: Block, section: Section) -> None:
-        if isinstance(b, Heading):
-            self.heading(b, section)
-        elif isinstance(b, Paragraph):
-            self.emit(self.inline(b.children, section) + "\n", b.loc)
-        elif isinstance(b, MathBlock):
-            tex = b.tex.strip()
-            if b.label:
-                num = esc(self.refs.eq_number(b.label))
-                self.emit(f"\\begin{{equation}}\\tag{{{num}}}\\label{{{_label(b.label)}}}\n"
-                          f"{tex}\n\\end{{equation}}\n", b.loc)
-            elif tex.startswith("\\begin{") and not tex.startswith(("\\begin{aligned}",
-                                                                      "\\begin{array}",
-                                                                      "\\begin{matrix}",
-                                                                      "\\begin{bmatrix}",
-                                                                      "\\begin{cases}",
-                                                                      "\\begin{split}",
-                                                                      "\\begin{pmatrix}")):
-                self.emit(tex + "\n", b.loc)
-            else:
-                self.emit(f"\\[\n{tex}\n\\]\n", b.loc)
-        elif isinstance(b, Figure):
-            self.figure(b, section)
-        elif isinstance(b, Table):
-            self.table(b, section)
-        elif isinstance(b, ListBlock):
-            env = "enumerate" if b.ordered else "itemize"
-            self.emit(f"\\begin{{{env}}}", b.loc)
-            if b.ordered and b.start != 1:
-                self.emit(f"\\setcounter{{enumi}}{{{b.start - 1}}}")
-            for item in b.items:
-                self.emit("\\item ")
-                self.blocks(item, section)
-            self.emit(f"\\end{{{env}}}\n")
-        elif isinstance(b, Quote):
-            self.emit("\\begin{quote}", b.loc)
-            self.blocks(b.children, section)
-            self.emit("\\end{quote}\n")
-        elif isinstance(b, CodeCell):
-            self.code(b, section)
-        elif isinstance(b, Bibliography):
-            self.bibliography(b)
-        elif isinstance(b, Raw):
-            if b.format == "latex":
-                self.emit(b.text, b.loc)
-        elif isinstance(b, Rule):
-            self.emit("\\par\\noindent\\rule{\\linewidth}{0.4pt}\n", b.loc)
-        elif isinstance(b, TabBlock):  # only reached outside a tab view
-            if self.tab in b.tabs:
-                self.blocks(b.children, section)
-        elif isinstance(b, Toc):
-            pass  # the document structure comes from the toc itself
+        dispatch(self.RULES, b, "pdf")(self, b, section)
+
+    def _paragraph(self, b: Paragraph, section: Section) -> None:
+        self.emit(self.inline(b.children, section) + "\n", b.loc)
+
+    def _math_block(self, b: MathBlock, section: Section) -> None:
+        tex = b.tex.strip()
+        if b.label:
+            num = esc(self.refs.eq_number(b.label))
+            self.emit(f"\\begin{{equation}}\\tag{{{num}}}\\label{{{_label(b.label)}}}\n"
+                      f"{tex}\n\\end{{equation}}\n", b.loc)
+        elif tex.startswith("\\begin{") and not tex.startswith(("\\begin{aligned}",
+                                                                  "\\begin{array}",
+                                                                  "\\begin{matrix}",
+                                                                  "\\begin{bmatrix}",
+                                                                  "\\begin{cases}",
+                                                                  "\\begin{split}",
+                                                                  "\\begin{pmatrix}")):
+            self.emit(tex + "\n", b.loc)
         else:
-            raise unhandled(b, "pdf")
+            self.emit(f"\\[\n{tex}\n\\]\n", b.loc)
+
+    def _list(self, b: ListBlock, section: Section) -> None:
+        env = "enumerate" if b.ordered else "itemize"
+        self.emit(f"\\begin{{{env}}}", b.loc)
+        if b.ordered and b.start != 1:
+            self.emit(f"\\setcounter{{enumi}}{{{b.start - 1}}}")
+        for item in b.items:
+            self.emit("\\item ")
+            self.blocks(item, section)
+        self.emit(f"\\end{{{env}}}\n")
+
+    def _quote(self, b: Quote, section: Section) -> None:
+        self.emit("\\begin{quote}", b.loc)
+        self.blocks(b.children, section)
+        self.emit("\\end{quote}\n")
+
+    def _bibliography(self, b: Bibliography, section: Section) -> None:
+        self.bibliography(b)
+
+    def _raw(self, b: Raw, section: Section) -> None:
+        if b.format == "latex":
+            self.emit(b.text, b.loc)
+
+    def _rule(self, b: Rule, section: Section) -> None:
+        self.emit("\\par\\noindent\\rule{\\linewidth}{0.4pt}\n", b.loc)
+
+    def _tab_block(self, b: TabBlock, section: Section) -> None:
+        if self.tab in b.tabs:  # only reached outside a tab view
+            self.blocks(b.children, section)
+
+    def _toc(self, b: Toc, section: Section) -> None:
+        pass  # the document structure comes from the toc itself
 
     def image_file(self, path: Path, loc: Loc | None) -> str | None:
         """A file LaTeX can include for ``path`` (SVG converted to PDF), relative to outdir."""
@@ -484,6 +500,17 @@ class Writer:
             f"\\date{{{esc(cfg.release)}}}",
         ])
 
+
+    # the dispatch table: every node type of the model -> the method that writes it
+    RULES: ClassVar[dict[type, Callable]] = {
+        Text: _text, SoftBreak: _soft_break, HardBreak: _hard_break, Emph: _emph,
+        Strong: _strong, Strike: _strike, CodeSpan: _code_span, CodeRef: _code_ref,
+        UnknownRole: _unknown_role, InlineMath: _inline_math, Link: _link, Image: _nothing,
+        RawInline: _nothing, Ref: _ref, Cite: _cite, Slide: _slide,
+        Heading: heading, Paragraph: _paragraph, MathBlock: _math_block, Figure: figure,
+        Table: table, ListBlock: _list, Quote: _quote, CodeCell: code,
+        Bibliography: _bibliography, Raw: _raw, Rule: _rule, TabBlock: _tab_block, Toc: _toc,
+    }
 
 def _svg_to_pdf(src: Path, out: Path) -> bool:
     tool = shutil.which("rsvg-convert")
