@@ -104,6 +104,27 @@ class Target:
 
 
 @dataclass(frozen=True)
+class PdfSettings:
+    """``[pdf]`` of config.ini, typed: the fonts the PDF asks for (a font that is not
+    installed falls back to the default at typesetting time)."""
+
+    main_font: str | None = None
+    sans_font: str | None = None
+    mono_font: str = "DejaVu Sans Mono"
+    cjk_font: str = "Noto Serif CJK SC"
+
+    @classmethod
+    def of(cls, config) -> PdfSettings:
+        def font(key: str) -> str | None:
+            v = (config.get("pdf", key) or "").strip()
+            return v or None
+
+        return cls(main_font=font("main_font"), sans_font=font("sans_font"),
+                   mono_font=font("mono_font") or cls.mono_font,
+                   cjk_font=font("cjk_font") or cls.cjk_font)
+
+
+@dataclass(frozen=True)
 class Resolved:
     """The resolved book: numbers, targets, citations and tab views. Outputs only read it.
 
@@ -122,6 +143,7 @@ class Resolved:
     headings: Mapping[int, tuple[int, ...]] = field(default_factory=lambda: _frozen({}))
     # section path -> its number (() for unnumbered sections)
     numbers: Mapping[str, tuple[int, ...]] = field(default_factory=lambda: _frozen({}))
+    pdf: PdfSettings = field(default_factory=PdfSettings)  # the [pdf] config it reads
 
     # ------------------------------------------------------------ tab views
     def view(self, section: Section, tab: str) -> list[Block]:
@@ -328,7 +350,8 @@ def resolve(book: Book, diags: Diagnostics) -> Resolved:
         uses[s.path] = frozenset(used)
     refs = Resolved(book, book.config.lang, targets=_frozen(targets), bib=bib,
                     bib_path=bib_path, cited=tuple(cited), uses=_frozen(uses),
-                    headings=_frozen(headings), numbers=_frozen(numbers))
+                    headings=_frozen(headings), numbers=_frozen(numbers),
+                    pdf=PdfSettings.of(book.config))
     while len(_MEMO) >= 4:
         del _MEMO[next(iter(_MEMO))]
     _MEMO[id(book)] = (weakref.ref(book), refs)

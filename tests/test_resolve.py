@@ -203,3 +203,21 @@ def test_resolve_writes_nothing_into_the_model_and_its_result_is_read_only(make_
         r.numbers["a"] = (9,)
     with pytest.raises(dataclasses.FrozenInstanceError):
         r.targets["sec_after"].number = (9,)
+
+
+def test_the_pdf_reads_its_config_as_typed_values_of_the_resolved_document(make_book):
+    from d2lbook.errors import Diagnostics
+    from d2lbook.outputs.pdf import write_tex
+    from d2lbook.resolve import PdfSettings, resolve
+    from d2lbook.source.parse import load_book
+
+    root = make_book({"a.md": OTHER}, config=CONFIG.format(alias="ones")
+                     + "[pdf]\ncjk_font = Some Serif CJK\nmain_font =\n")
+    diags = Diagnostics()
+    book = load_book(root, diags)
+    r = resolve(book, diags)
+    assert r.pdf == PdfSettings(main_font=None, sans_font=None, mono_font="DejaVu Sans Mono",
+                                cjk_font="Some Serif CJK")
+    tex, _ = write_tex(book, r, "pytorch", diags)
+    text = tex.read_text(encoding="utf-8")
+    assert "\\setCJKmainfont{Some Serif CJK}" in text and "\\setmainfont" not in text

@@ -457,12 +457,10 @@ class Writer:
 
     def preamble(self) -> str:
         cfg = self.book.config
-        g = cfg.get
         zh = cfg.lang == "zh"
-        main_font = g("pdf", "main_font")
-        sans_font = g("pdf", "sans_font")
-        mono_font = g("pdf", "mono_font") or "DejaVu Sans Mono"
-        cjk = g("pdf", "cjk_font") or "Noto Serif CJK SC"
+        settings = self.refs.pdf
+        main_font, sans_font = settings.main_font, settings.sans_font
+        mono_font, cjk = settings.mono_font, settings.cjk_font
         cls = ("\\documentclass[UTF8,openany,oneside,zihao=-4,fontset=none]{ctexbook}" if zh
                else "\\documentclass[openany,oneside,11pt]{book}\n\\usepackage{fontspec}")
         fonts = []
