@@ -312,6 +312,22 @@ def try_all_gpus():
 QUICK = os.environ.get('D2L_QUICK', '0').strip().lower() in ('1', 'true', 'yes')
 
 
+def quick_cap(value, limit):
+    """`value` in full mode; at most `limit` in quick mode (D2L_QUICK=1).
+
+    Defined in :numref:`sec_oo-design`
+    """
+    return min(value, limit) if QUICK else value
+
+
+def train_steps(n):
+    """range(n) for a hand-written training loop; at most 50 steps in quick mode.
+
+    Defined in :numref:`sec_oo-design`
+    """
+    return range(quick_cap(n, 50))
+
+
 class Module(nn.Module, d2l.HyperParameters):
     """The base class of models.
 
@@ -400,7 +416,7 @@ class Trainer(d2l.HyperParameters):
         self.device = d2l.try_gpu() if num_gpus > 0 else d2l.cpu()
 
     def fit(self, model, data):
-        self.num_epochs = min(self.max_epochs, 2) if d2l.QUICK else self.max_epochs
+        self.num_epochs = d2l.quick_cap(self.max_epochs, 2)  # 2 epochs in quick mode
         self.prepare_data(data)
         self.prepare_model(model)
         self.optim = model.configure_optimizers()
@@ -892,9 +908,13 @@ class FashionMNIST(d2l.DataModule):
     def __init__(self, batch_size=64, resize=(28, 28), root='../data'):
         super().__init__(root=root)
         self.save_hyperparameters()
+        # Quick mode (D2L_QUICK=1): fewer, smaller images in batches of at most 16
+        self.batch_size = d2l.quick_cap(batch_size, 16)
+        # (sides above 32 shrink to a third, but not below 32: 224 -> 74, 96 -> 32)
+        self.resize = tuple(d2l.quick_cap(side, max(32, side // 3)) for side in resize)
         X_train, y_train, X_val, y_val = load_fashion_mnist(root)
-        if d2l.QUICK:
-            X_train, y_train, X_val, y_val = X_train[:2048], y_train[:2048], X_val[:512], y_val[:512]
+        n_train, n_val = d2l.quick_cap(len(X_train), 2048), d2l.quick_cap(len(X_val), 256)
+        X_train, y_train, X_val, y_val = X_train[:n_train], y_train[:n_train], X_val[:n_val], y_val[:n_val]
         self.train = torch.utils.data.TensorDataset(X_train, y_train)
         self.val = torch.utils.data.TensorDataset(X_val, y_val)
 
@@ -987,7 +1007,7 @@ class Classifier(d2l.Module):
             print(f'{layer.__class__.__name__:>20} output shape:\t{tuple(X.shape)}')
 
     def evaluate_accuracy(self, data):
-        """Accuracy on the validation set of `data` (its first 3 batches in quick mode).
+        """Accuracy on the validation set of `data`.
 
         Defined in :numref:`sec_lenet`
         """
@@ -998,9 +1018,7 @@ class Classifier(d2l.Module):
         self.eval()
         correct, total = torch.zeros((), device=device), 0
         with torch.no_grad():
-            for i, (X, y) in enumerate(loader):
-                if d2l.QUICK and i == 3:
-                    break
+            for X, y in loader:
                 X, y = X.to(device), y.to(device)
                 correct += self.accuracy(self(X), y, averaged=False).sum()
                 total += y.numel()

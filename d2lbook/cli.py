@@ -3,7 +3,7 @@
     d2lbook check [--strict]                 every error and warning, no outputs written
     d2lbook build lib [--check]              d2l/<tab>.py from the #@save cells
     d2lbook build notebooks [--tab T|all]    one .ipynb per section per tab
-    d2lbook build eval|html|pdf|colab ...    (see each target's --help)
+    d2lbook build eval|html|pdf|colab|pkg ... (see each target's --help)
     d2lbook serve                            live preview
     d2lbook build T1 T2 ..., outputcheck, tabcheck, linkcheck, slides, merge, ...,
     d2lbook activate TAB FILES, d2lbook clear   as in d2lbook 1.0.3 (d2lbook.commands.targets)
@@ -29,6 +29,7 @@ PLUGINS = {
     "html": "d2lbook.commands.html",
     "pdf": "d2lbook.commands.pdf",
     "colab": "d2lbook.commands.colab",
+    "pkg": "d2lbook.commands.pkg",
 }
 SERVE = "d2lbook.serve"
 
@@ -188,6 +189,10 @@ def _command(args: argparse.Namespace, cfg, diags: Diagnostics) -> int:
     # they work on a book whose references are still being written
     code_only = args.command == "build" and args.target in ("lib", "eval")
     book, refs = load(args, diags, with_refs=not code_only, config=cfg)
+    if args.command == "check":
+        from d2lbook.source.glossary import check_glossary
+
+        check_glossary(book, diags)  # terms against [build] glossary
     if code_only:
         # sections and images that do not exist yet contribute nothing to the library
         diags.downgrade("missing-toc-entry")

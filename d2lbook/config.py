@@ -21,7 +21,7 @@ KNOWN: dict[str, set[str] | None] = {
     "build": {
         "index", "notebooks", "non-notebooks", "exclusions", "resources", "dependencies",
         "eval_notebook", "tabs", "output_dir", "sphinx_configs", "rewrite_alias",
-        "warning_is_error",
+        "warning_is_error", "glossary",
     },
     "html": {
         "header_links", "favicon", "html_logo", "include_css", "include_js", "bibfile",

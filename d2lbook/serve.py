@@ -339,10 +339,10 @@ def serve(root: Path, out: Path, host: str = "127.0.0.1", port: int = 8000,
     stop = stop or threading.Event()
 
     def index() -> str:
-        from d2lbook.outputs.html import run_pagefind
+        from d2lbook.outputs.html import index_site
 
         diags = Diagnostics()
-        status = run_pagefind(out, diags)
+        status = index_site(out, diags)
         return status + "".join(f"\n{d}" for d in diags.warnings)
 
     reindexer = Reindexer(index, log=log)

@@ -300,9 +300,30 @@ def test_fashion_mnist_resize_and_quick(fashion_fixture, tmp_path, monkeypatch):
     data = d2l.FashionMNIST(batch_size=16, resize=(32, 32), root=str(tmp_path / 'empty'))
     X, _ = next(iter(data.val_dataloader()))
     assert X.shape == (16, 1, 32, 32)
-    monkeypatch.setattr(d2l, 'QUICK', True)  # caps: 2048 train, 512 val images
+    monkeypatch.setattr(d2l, 'QUICK', True)  # caps: 2048 train, 256 val images
     small = d2l.FashionMNIST(batch_size=16, root=str(tmp_path / 'empty'))
     assert (len(small.train), len(small.val)) == (50, 20)
+    # Quick mode also caps the batch size and the image size, so that the book's
+    # cells can always state the full-mode settings
+    big = d2l.FashionMNIST(batch_size=128, resize=(224, 224), root=str(tmp_path / 'empty'))
+    assert (big.batch_size, big.resize) == (16, (74, 74))
+    X, _ = next(iter(big.train_dataloader()))
+    assert X.shape == (16, 1, 74, 74)
+    sizes = [d2l.FashionMNIST(resize=(side, side), root=str(tmp_path / 'empty')).resize[0]
+             for side in (28, 32, 64, 96)]
+    assert sizes == [28, 32, 32, 32]
+    monkeypatch.setattr(d2l, 'QUICK', False)
+    full = d2l.FashionMNIST(batch_size=128, resize=(224, 224), root=str(tmp_path / 'empty'))
+    assert (full.batch_size, full.resize) == (128, (224, 224))
+
+
+def test_quick_cap(monkeypatch):
+    monkeypatch.setattr(d2l, 'QUICK', True)
+    assert (d2l.quick_cap(500, 50), d2l.quick_cap(5, 50)) == (50, 5)
+    assert (d2l.train_steps(600), d2l.train_steps(7)) == (range(50), range(7))
+    monkeypatch.setattr(d2l, 'QUICK', False)
+    assert d2l.quick_cap(500, 50) == 500
+    assert d2l.train_steps(600) == range(600)
 
 
 def test_read_idx_rejects_truncated_file(tmp_path):
