@@ -149,8 +149,12 @@ class PageRenderer:
 
     # ------------------------------------------------------------- inlines
     def inlines(self, nodes: list[Inline]) -> str:
-        return "".join(dispatch(self.RULES, n, "html")(self, n, nodes, i)
-                       for i, n in enumerate(nodes))
+        rules = self.RULES
+        out = []
+        for i, n in enumerate(nodes):
+            rule = rules.get(type(n)) or dispatch(rules, n, "html")  # raises on a new type
+            out.append(rule(self, n, nodes, i))
+        return "".join(out)
 
     # inline rules get the node, its list and its place there (a soft break looks around)
     def _text(self, n: Text, nodes: list[Inline], i: int) -> str:

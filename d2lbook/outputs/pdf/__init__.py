@@ -115,7 +115,9 @@ class Writer:
 
     # --------------------------------------------------------------- inline
     def inline(self, nodes: list[Inline], section: Section) -> str:
-        return "".join(self.node(n, section) for n in nodes)
+        rules = self.RULES
+        return "".join([(rules.get(type(n)) or dispatch(rules, n, "pdf"))(self, n, section)
+                        for n in nodes])
 
     def node(self, n: Inline, section: Section) -> str:
         return dispatch(self.RULES, n, "pdf")(self, n, section)
