@@ -84,6 +84,9 @@ def load(args: argparse.Namespace, diags: Diagnostics, with_refs: bool = True,
                      cache=parse_cache(root))
     # [build] warning_is_error = True (d2lbook 1.0.3's key) is --strict
     args.strict = diags.strict = args.strict or book.config.warning_is_error
+    from d2lbook.outputs.apidoc import expand_api_blocks
+
+    expand_api_blocks(book, diags)  # the API page's tables, before numbering
     refs = resolve(book, diags) if with_refs else None
     return book, refs
 

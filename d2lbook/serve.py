@@ -152,6 +152,9 @@ class Previewer:
         self.pages_changed = False
         try:
             book = load_book(self.root, diags, raise_errors=False, cache=self.cache)
+            from d2lbook.outputs.apidoc import expand_api_blocks
+
+            expand_api_blocks(book, diags)  # the API page's tables (as in cli.load)
             refs = resolve(book, diags)
             if diags.errors:
                 raise BuildError(diags.errors)
