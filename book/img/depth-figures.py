@@ -4,6 +4,9 @@ Run from anywhere: python depth-figures.py  (writes the files next to this scrip
   rnn-hmm.svg     the hidden Markov model and its forward/backward passes (bi-rnn.md)
   mlp-xor.svg     XOR in input space and in the hidden space of a two-unit ReLU layer (mlp.md)
   mlp-sawtooth.svg  the tent map composed 1, 2 and 3 times (mlp.md)
+  rnn-weather-chain.svg  a two-state Markov chain (sequence.md)
+  rnn-truncation.svg  which time steps a gradient reaches under three BPTT strategies (bptt.md)
+  cnn-banded-matrix.svg  a 1-D convolution written as a dense weight matrix (why-conv.md)
 """
 import os
 
@@ -157,9 +160,91 @@ def sawtooth() -> str:
     return svg(600, 180, body)
 
 
+def weather_chain() -> str:
+    body = []
+    sx, rx, y = 150, 390, 110
+    body.append(f'<circle cx="{sx}" cy="{y}" r="38" fill="#fff3c4" stroke="#b08a00" stroke-width="1.5"/>')
+    body.append(text(sx, y + 6, '晴', 18))
+    body.append(f'<circle cx="{rx}" cy="{y}" r="38" fill="#d6e6fb" stroke="{BLUE}" stroke-width="1.5"/>')
+    body.append(text(rx, y + 6, '雨', 18))
+    # sun -> rain (upper arc), rain -> sun (lower arc)
+    body.append(f'<path d="M{sx + 30},{y - 24} Q{(sx + rx) / 2},{y - 90} {rx - 32},{y - 22}" '
+                'fill="none" stroke="#444" stroke-width="1.4" marker-end="url(#mk)"/>')
+    body.append(text((sx + rx) / 2, y - 62, '0.2', 13))
+    body.append(f'<path d="M{rx - 30},{y + 24} Q{(sx + rx) / 2},{y + 90} {sx + 32},{y + 22}" '
+                'fill="none" stroke="#444" stroke-width="1.4" marker-end="url(#mk)"/>')
+    body.append(text((sx + rx) / 2, y + 74, '0.4', 13))
+    # self loops
+    body.append(f'<path d="M{sx - 30},{y - 24} C{sx - 110},{y - 90} {sx - 110},{y + 90} {sx - 32},{y + 22}" '
+                'fill="none" stroke="#444" stroke-width="1.4" marker-end="url(#mk)"/>')
+    body.append(text(sx - 100, y + 5, '0.8', 13))
+    body.append(f'<path d="M{rx + 30},{y - 24} C{rx + 110},{y - 90} {rx + 110},{y + 90} {rx + 32},{y + 22}" '
+                'fill="none" stroke="#444" stroke-width="1.4" marker-end="url(#mk)"/>')
+    body.append(text(rx + 100, y + 5, '0.6', 13))
+    body.append(text(270, 215, '每条边是从一天到下一天的转移概率；从每个状态出发的概率之和为 1',
+                     12, color='#444'))
+    return svg(540, 230, body)
+
+
+def truncation() -> str:
+    body, steps, x0, dx = [], 10, 150, 36
+    rows = (('完全计算', list(range(1, 11))), ('截断（τ = 3）', [8, 9, 10]),
+            ('随机截断', [6, 7, 8, 9, 10]))
+    for r, (name, reached) in enumerate(rows):
+        y = 50 + r * 60
+        body.append(text(20, y + 5, name, 13, anchor='start'))
+        for t in range(1, steps + 1):
+            x = x0 + (t - 1) * dx
+            on = t in reached
+            fill, stroke = ('#d6e6fb', BLUE) if on else ('#f2f2f2', '#bbbbbb')
+            body.append(f'<rect x="{x - 13}" y="{y - 13}" width="26" height="26" rx="4" '
+                        f'fill="{fill}" stroke="{stroke}"/>')
+            body.append(text(x, y + 5, str(t), 11, color='#000' if on else '#999'))
+        first = min(reached)
+        if first > 1:
+            bx = x0 + (first - 1) * dx - 22
+            body.append(f'<line x1="{bx}" y1="{y - 18}" x2="{bx}" y2="{y + 18}" stroke="{RED}" '
+                        'stroke-width="2.5"/>')
+        xe, xs = x0 + (steps - 1) * dx, x0 + (first - 1) * dx
+        if xe > xs:
+            body.append(arrow(xe, y - 20, xs + 4, y - 20, ORANGE, 'o'))
+    body.append(text(270, 225, '蓝色：时间步 10 的损失回传得到的时间步；红线：截断处。'
+                     '随机截断的位置每次不同', 12, color='#444'))
+    return svg(540, 240, body)
+
+
+def banded_matrix() -> str:
+    body, c, ox, oy = [], 34, 150, 40
+    rows, cols = 5, 6
+    for i in range(rows):
+        for j in range(cols):
+            v = -1 if j == i else 1 if j == i + 1 else 0
+            fill = {-1: '#f6d0d0', 1: '#d8f0d8', 0: '#ffffff'}[v]
+            body.append(f'<rect x="{ox + j * c}" y="{oy + i * c}" width="{c}" height="{c}" '
+                        f'fill="{fill}" stroke="#999"/>')
+            body.append(text(ox + j * c + c / 2, oy + i * c + c / 2 + 5,
+                             {-1: '−1', 1: '1', 0: '0'}[v], 13, color='#000' if v else '#aaa'))
+    body.append(f'<rect x="{ox}" y="{oy}" width="{cols * c}" height="{rows * c}" fill="none" '
+                'stroke="#444" stroke-width="1.5"/>')
+    # input vector x (as a column to the right) and output h on the left
+    for j in range(cols):
+        body.append(f'<rect x="{ox + cols * c + 30}" y="{oy - 17 + j * c}" width="{c}" height="{c}" '
+                    f'fill="#fde2c4" stroke="{ORANGE}"/>')
+        body.append(text(ox + cols * c + 30 + c / 2, oy - 17 + j * c + c / 2 + 5, sub('x', str(j + 1)), 13))
+    for i in range(rows):
+        body.append(f'<rect x="{ox - 90}" y="{oy + i * c}" width="{c}" height="{c}" '
+                    f'fill="#d6e6fb" stroke="{BLUE}"/>')
+        body.append(text(ox - 90 + c / 2, oy + i * c + c / 2 + 5, sub('h', str(i + 1)), 13))
+    body.append(text(ox - 36, oy + rows * c / 2 + 6, '=', 20))
+    body.append(text(ox + cols * c / 2, oy + rows * c + 48,
+                     '30 个元素，只有 2 个自由参数：每行是上一行右移一格', 12, color='#444'))
+    return svg(520, 265, body)
+
+
 def main() -> None:
     for name, draw in (('rnn-hmm.svg', hmm), ('mlp-xor.svg', xor),
-                       ('mlp-sawtooth.svg', sawtooth)):
+                       ('mlp-sawtooth.svg', sawtooth), ('rnn-weather-chain.svg', weather_chain),
+                       ('rnn-truncation.svg', truncation), ('cnn-banded-matrix.svg', banded_matrix)):
         with open(os.path.join(HERE, name), 'w', encoding='utf-8') as f:
             f.write(draw())
 
