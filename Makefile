@@ -32,10 +32,10 @@ $(NODE): package.json package-lock.json
 	@touch $(NODE)
 
 lib: $(STAMP)
-	$(D2LBOOK) build lib
+	$(D2LBOOK) build lib --strict
 
 check: $(STAMP)
-	$(D2LBOOK) check
+	$(D2LBOOK) check --strict
 
 notebooks: $(STAMP)
 	$(D2LBOOK) build notebooks
@@ -47,7 +47,7 @@ html: $(STAMP) $(NODE)
 	$(D2LBOOK) build html
 
 book: $(STAMP) $(NODE)
-	$(D2LBOOK) build lib
+	$(D2LBOOK) build lib --strict
 	$(D2LBOOK) build eval --quick -j $(JOBS)
 	$(D2LBOOK) build html
 	@echo
@@ -65,6 +65,8 @@ bench: $(STAMP)
 
 test: $(STAMP) $(NODE)
 	$(BIN)/ruff check .
+	$(D2LBOOK) check --strict
+	$(D2LBOOK) build outputcheck tabcheck --strict
 	$(BIN)/python -m pytest -q -n $(JOBS) --dist loadgroup tests
 
 clean:

@@ -415,26 +415,6 @@ class Trainer(d2l.HyperParameters):
         self.gpus = [d2l.gpu(i) for i in range(min(num_gpus, d2l.num_gpus()))]
         self.device = d2l.try_gpu() if num_gpus > 0 else d2l.cpu()
 
-    def prepare_data(self, data):
-        self.train_dataloader = data.train_dataloader()
-        self.val_dataloader = data.val_dataloader()
-        if hasattr(self.train_dataloader, 'to'):  # Copy the whole data set once
-            self.train_dataloader = self.train_dataloader.to(self.device)
-        if self.val_dataloader is not None and hasattr(self.val_dataloader, 'to'):
-            self.val_dataloader = self.val_dataloader.to(self.device)
-        self.num_train_batches = len(self.train_dataloader)
-        self.num_val_batches = (len(self.val_dataloader)
-                                if self.val_dataloader is not None else 0)
-        # Quick mode (D2L_QUICK=1): at most 10 training and 3 validation batches per epoch
-        self.num_train_batches = d2l.quick_cap(self.num_train_batches, 10)
-        self.num_val_batches = d2l.quick_cap(self.num_val_batches, 3)
-
-    def prepare_model(self, model):
-        model.trainer = self
-        model.board.xlim = [0, self.num_epochs]
-        model.to(self.device)
-        self.model = model
-
     def fit(self, model, data):
         self.num_epochs = d2l.quick_cap(self.max_epochs, 2)  # 2 epochs in quick mode
         self.prepare_data(data)
@@ -449,17 +429,62 @@ class Trainer(d2l.HyperParameters):
             self.fit_epoch()
         self.progress.close()
 
+    def prepare_data(self, data):
+        """Defined in :numref:`sec_multi_gpu`"""
+        self.rank, self.world_size = get_rank_world()
+        if self.world_size > 1 and d2l.num_gpus() > 0 and (
+                self.num_gpus > 0 or dist.get_backend() == 'nccl'):  # nccl needs GPU tensors
+            # torchrun starts one process per GPU: local process i drives GPU i
+            self.device = d2l.gpu(int(os.environ.get('LOCAL_RANK', '0')))
+        self.train_losses = []  # the loss over the whole minibatch, one per step
+        self.train_dataloader = data.train_dataloader()
+        self.val_dataloader = data.val_dataloader()
+        if hasattr(self.train_dataloader, 'to'):  # Copy the whole data set once
+            self.train_dataloader = self.train_dataloader.to(self.device)
+        if self.val_dataloader is not None and hasattr(self.val_dataloader, 'to'):
+            self.val_dataloader = self.val_dataloader.to(self.device)
+        self.num_train_batches = len(self.train_dataloader)
+        self.num_val_batches = (len(self.val_dataloader)
+                                if self.val_dataloader is not None else 0)
+        if d2l.QUICK:
+            self.num_train_batches = min(self.num_train_batches, 10)
+            self.num_val_batches = min(self.num_val_batches, 3)
+
+    def prepare_model(self, model):
+        """Defined in :numref:`sec_multi_gpu`"""
+        model.trainer = self
+        model.board.xlim = [0, self.num_epochs]
+        model.to(self.device)
+        self.model = model
+        self.broadcast_pending = getattr(self, 'world_size', 1) > 1
+        if self.broadcast_pending and not any(
+                isinstance(p, nn.parameter.UninitializedParameter) for p in model.parameters()):
+            self.broadcast_model()
+
     def prepare_batch(self, batch):
+        """Defined in :numref:`sec_multi_gpu`"""
+        if getattr(self, 'world_size', 1) > 1:
+            self.global_batch_size = len(batch[0])
+            batch = [a.tensor_split(self.world_size)[self.rank] for a in batch]
         return [a.to(self.device, non_blocking=True) for a in batch]
 
     def fit_epoch(self):
+        """Defined in :numref:`sec_multi_gpu`"""
         self.model.train()
         for i, batch in enumerate(self.train_dataloader):
             if i == self.num_train_batches:
                 break
-            loss = self.model.training_step(self.prepare_batch(batch))
+            batch = self.prepare_batch(batch)
+            loss = self.model.training_step(batch)
             self.optim.zero_grad()
             loss.backward()
+            loss = loss.detach().reshape(1)
+            if getattr(self, 'world_size', 1) > 1:
+                if self.broadcast_pending:  # lazy parameters exist only now
+                    self.broadcast_model()
+                grads = [p.grad for p in self.model.parameters() if p.grad is not None]
+                allreduce(grads + [loss], len(batch[-1]) / self.global_batch_size)
+            self.train_losses.append(loss)
             if self.gradient_clip_val > 0:
                 self.clip_gradients(self.gradient_clip_val, self.model)
             self.optim.step()
@@ -482,6 +507,15 @@ class Trainer(d2l.HyperParameters):
         scale = torch.clamp(grad_clip_val / (norm + 1e-12), max=1.0)
         for p in params:
             p.grad.mul_(scale)
+
+    def broadcast_model(self):
+        """Give every process rank 0's parameters and buffers.
+
+        Defined in :numref:`sec_multi_gpu`
+        """
+        for t in list(self.model.parameters()) + list(self.model.buffers()):
+            dist.broadcast(t.data, src=0)
+        self.broadcast_pending = False
 
 
 class ProgressBar:
@@ -2432,6 +2466,431 @@ class ViT(d2l.Classifier):
 
     def configure_optimizers(self):
         return torch.optim.Adam(self.parameters(), lr=self.lr)
+
+
+def annotate(text, xy, xytext):
+    """Write `text` at `xytext` on the current axes with an arrow to `xy`.
+
+    Defined in :numref:`sec_optimization-intro`
+    """
+    return d2l.plt.gca().annotate(text, xy=xy, xytext=xytext,
+                                  arrowprops=dict(arrowstyle='->', shrinkB=2))
+
+
+def train_2d(trainer, steps=20, f_grad=None):
+    """Run `steps` updates of a 2-D optimizer from (-5, -2); return the trajectory.
+
+    `trainer(x1, x2, s1, s2)` (or `trainer(x1, x2, s1, s2, f_grad)`) returns the
+    new `(x1, x2, s1, s2)`, where `s1`, `s2` hold the optimizer's state.
+
+
+    Defined in :numref:`sec_gd`
+    """
+    x1, x2, s1, s2 = -5.0, -2.0, 0.0, 0.0
+    results = [(x1, x2)]
+    for _ in range(steps):
+        args = (x1, x2, s1, s2) if f_grad is None else (x1, x2, s1, s2, f_grad)
+        x1, x2, s1, s2 = trainer(*args)
+        results.append((float(x1), float(x2)))
+    print(f'after {steps} steps: x1 = {float(x1):f}, x2 = {float(x2):f}')
+    return results
+
+
+def show_trace_2d(f, results):
+    """Draw the trajectory `results` of a 2-D optimizer over the contours of `f`.
+
+    Defined in :numref:`sec_gd`
+    """
+    xs = torch.tensor(results, dtype=torch.float32)
+    lo, hi = xs.min(dim=0).values, xs.max(dim=0).values
+    lo = torch.minimum(lo, torch.zeros(2)) - 0.5  # Keep the origin in view
+    hi = torch.maximum(hi, torch.zeros(2)) + 0.5
+    x1, x2 = torch.meshgrid(torch.linspace(float(lo[0]), float(hi[0]), 120),
+                            torch.linspace(float(lo[1]), float(hi[1]), 120),
+                            indexing='ij')
+    d2l.set_figsize()
+    d2l.plt.contour(x1, x2, f(x1, x2), levels=12, colors='#1f77b4')
+    d2l.plt.plot(xs[:, 0], xs[:, 1], '-o', color='#ff7f0e', markersize=3)
+    d2l.plt.xlabel('x1')
+    d2l.plt.ylabel('x2')
+
+
+d2l.DATA_HUB['airfoil'] = (d2l.DATA_URL + 'airfoil_self_noise.dat',
+                           '76e5be1548fd8222e5074cf0faae75edff8cf93f')
+
+
+def get_data_ch11(batch_size=10, n=1500):
+    """Return a shuffling minibatch iterator over the first `n` standardized
+    airfoil examples, and the number of features.
+
+    Defined in :numref:`sec_minibatch_sgd`
+    """
+    data = np.genfromtxt(d2l.download('airfoil'), dtype=np.float32, delimiter='\t')
+    if data.ndim != 2 or data.shape[1] != 6:
+        raise ValueError(f'airfoil data: expected 6 columns, got shape {data.shape}')
+    data = torch.from_numpy((data - data.mean(axis=0)) / data.std(axis=0))
+    data_iter = d2l.TensorLoader((data[:n, :-1], data[:n, -1]), batch_size,
+                                 shuffle=True)
+    return data_iter, data.shape[1] - 1
+
+
+def evaluate_loss_ch11(net, data_iter):
+    """Mean of half the squared error of `net` over all examples of `data_iter`.
+
+    Defined in :numref:`sec_minibatch_sgd`
+    """
+    with torch.no_grad():
+        if hasattr(data_iter, 'tensors'):  # In-memory data: one pass, one batch
+            X, y = data_iter.tensors[:2]
+            out = net(X)
+            return float(((out - y.reshape(out.shape)) ** 2 / 2).mean())
+        total, count = 0.0, 0
+        for X, y in data_iter:
+            out = net(X)
+            total += float(((out - y.reshape(out.shape)) ** 2 / 2).sum())
+            count += len(y)
+        return total / count
+
+
+def fit_ch11(net, update, data_iter, num_epochs):
+    """Train `net` with half the squared error; `update()` changes the parameters
+    after each backward pass. Plot and return (cumulative time, losses).
+
+    Defined in :numref:`sec_minibatch_sgd`
+    """
+    if hasattr(data_iter, 'num_examples'):  # d2l.TensorLoader
+        per_epoch = data_iter.num_examples
+    elif hasattr(data_iter, 'dataset'):  # torch.utils.data.DataLoader
+        per_epoch = len(data_iter.dataset)
+    else:  # Any re-iterable sequence of minibatches: count them once
+        per_epoch = sum(len(y) for _, y in data_iter)
+    n, epochs, losses, timer = 0, [], [], d2l.Timer()
+
+    def record():
+        timer.stop()  # Evaluation is not part of the training time
+        epochs.append(n / per_epoch)
+        losses.append(evaluate_loss_ch11(net, data_iter))
+        timer.start()
+
+    for _ in range(num_epochs):
+        for X, y in data_iter:
+            out = net(X)
+            loss = ((out - y.reshape(out.shape)) ** 2 / 2).mean()
+            loss.backward()
+            update()
+            n += X.shape[0]
+            if n // 200 != (n - X.shape[0]) // 200:  # Passed a multiple of 200
+                record()
+    if not epochs or epochs[-1] != n / per_epoch:
+        record()
+    d2l.plot(epochs, losses, 'epoch', 'loss', xlim=[0, num_epochs], ylim=[0.22, 0.35])
+    print(f'loss: {losses[-1]:.3f}, {timer.sum() / num_epochs:.3f} sec/epoch')
+    return timer.cumsum(), losses
+
+
+def train_ch11(trainer_fn, states, hyperparams, data_iter, feature_dim,
+               num_epochs=2):
+    """Train linear regression with a from-scratch optimizer
+    `trainer_fn(params, states, hyperparams)`; return (cumulative time, losses).
+
+    Defined in :numref:`sec_minibatch_sgd`
+    """
+    w = torch.normal(0.0, 0.01, size=(feature_dim, 1), requires_grad=True)
+    b = torch.zeros(1, requires_grad=True)
+    return fit_ch11(lambda X: X @ w + b,
+                    lambda: trainer_fn([w, b], states, hyperparams),
+                    data_iter, num_epochs)
+
+
+def train_concise_ch11(trainer_fn, hyperparams, data_iter, num_epochs=4):
+    """Train linear regression with a framework optimizer class, e.g.
+    `trainer_fn=torch.optim.SGD`; return (cumulative time, losses).
+
+    Defined in :numref:`sec_minibatch_sgd`
+    """
+    net = nn.Linear(next(iter(data_iter))[0].shape[1], 1)
+    nn.init.normal_(net.weight, std=0.01)
+    nn.init.zeros_(net.bias)
+    optimizer = trainer_fn(net.parameters(), **hyperparams)
+
+    def update():
+        optimizer.step()
+        optimizer.zero_grad()
+
+    return fit_ch11(net, update, data_iter, num_epochs)
+
+
+class Benchmark:
+    """Time the body of a with-statement; print and keep the seconds in `elapsed`.
+
+    Defined in :numref:`sec_hybridize`
+    """
+    def __init__(self, description='Done'):
+        self.description = description
+
+    def __enter__(self):
+        self.timer = d2l.Timer()
+        return self
+
+    def __exit__(self, *args):
+        self.elapsed = self.timer.stop()
+        print(f'{self.description}: {self.elapsed:.4f} sec')
+
+
+import subprocess
+import tempfile
+import torch.distributed as dist
+
+
+def split_batch(X, y, devices):
+    """Split a minibatch into len(devices) nearly equal shards; shard i goes to devices[i].
+
+    Defined in :numref:`sec_multi_gpu`
+    """
+    assert X.shape[0] == y.shape[0], 'X and y hold different numbers of examples'
+    n = len(devices)
+    return ([part.to(device) for part, device in zip(X.tensor_split(n), devices)],
+            [part.to(device) for part, device in zip(y.tensor_split(n), devices)])
+
+
+def mlp():
+    """The small MLP that this chapter trains in parallel.
+
+    Defined in :numref:`sec_multi_gpu`
+    """
+    return nn.Sequential(nn.Flatten(), nn.Linear(784, 256), nn.ReLU(), nn.Linear(256, 10))
+
+
+def torchrun(code, nproc_per_node=2, timeout=600):
+    """Run the Python source `code` as nproc_per_node processes started by torchrun.
+
+    Returns what the processes printed; raises RuntimeError with their log if one fails.
+
+
+    Defined in :numref:`sec_multi_gpu`
+    """
+    with tempfile.TemporaryDirectory() as folder:
+        script = os.path.join(folder, 'script.py')
+        with open(script, 'w') as f:
+            f.write(code)
+        env = dict(os.environ)
+        env.setdefault('OMP_NUM_THREADS', '1')  # one thread per process unless told otherwise
+        command = [sys.executable, '-m', 'torch.distributed.run', '--standalone',
+                   f'--nproc_per_node={nproc_per_node}', script]
+        result = subprocess.run(command, capture_output=True, text=True, env=env,
+                                timeout=timeout)
+    if result.returncode != 0:
+        raise RuntimeError(f'torchrun exited with status {result.returncode}:\n'
+                           f'{result.stdout}\n{result.stderr}')
+    return result.stdout
+
+
+def init_distributed():
+    """Join the process group that torchrun describes; return this process's device.
+
+    nccl and GPU number LOCAL_RANK where GPUs exist, else gloo on the CPU.
+
+    Defined in :numref:`sec_multi_gpu`
+    """
+    if torch.cuda.is_available():
+        device = d2l.gpu(int(os.environ.get('LOCAL_RANK', '0')))
+        torch.cuda.set_device(device)
+        dist.init_process_group('nccl')
+    else:
+        device = d2l.cpu()
+        dist.init_process_group('gloo')
+    return device
+
+
+def get_rank_world():
+    """(rank, world size) of this process; (0, 1) outside a process group.
+
+    Defined in :numref:`sec_multi_gpu`
+    """
+    if dist.is_available() and dist.is_initialized():
+        return dist.get_rank(), dist.get_world_size()
+    return 0, 1
+
+
+def allreduce(tensors, weight=1.0):
+    """In place, set each tensor to the sum over processes of weight * tensor.
+
+    The tensors travel in one flat buffer, so that they cost one all-reduce.
+
+    Defined in :numref:`sec_multi_gpu`
+    """
+    flat = torch.cat([t.reshape(-1) for t in tensors]) * weight
+    if get_rank_world()[1] > 1:
+        dist.all_reduce(flat)
+    offset = 0
+    for t in tensors:
+        t.copy_(flat[offset: offset + t.numel()].view_as(t))
+        offset += t.numel()
+
+
+def train_data_parallel(num_steps=20, batch_size=256, lr=0.1, seed=0, device=None):
+    """Train d2l.mlp() on Fashion-MNIST with data parallelism written from scratch.
+
+    Every process keeps a full copy of the model, computes gradients on its shard of
+    each global minibatch and all-reduces them before the update. Returns the losses
+    over the whole minibatch, one per step (the same list in every process).
+
+    Defined in :numref:`sec_multi_gpu`
+    """
+    rank, world = get_rank_world()
+    device = device or d2l.cpu()
+    torch.manual_seed(seed)  # the same data order in every process
+    net = mlp().to(device)
+    if world > 1:  # start from rank 0's parameters
+        for p in net.parameters():
+            dist.broadcast(p.data, src=0)
+    optimizer = torch.optim.SGD(net.parameters(), lr=lr)
+    losses = []
+    for step, (X, y) in enumerate(d2l.FashionMNIST(batch_size).train_dataloader()):
+        if step == num_steps:
+            break
+        Xs, ys = split_batch(X, y, [device] * world)
+        X_local, y_local = Xs[rank], ys[rank]
+        loss = F.cross_entropy(net(X_local), y_local)
+        optimizer.zero_grad()
+        loss.backward()
+        loss = loss.detach().reshape(1)
+        # Weight by this shard's share of the global minibatch, then sum over processes
+        allreduce([p.grad for p in net.parameters()] + [loss], len(y_local) / len(y))
+        optimizer.step()
+        losses.append(loss.item())
+    return losses
+
+
+def resnet18(num_classes, in_channels=1):
+    """ResNet-18 for small images: a 3x3 stem with stride 1 and no max-pooling.
+
+    Defined in :numref:`sec_multi_gpu_concise`
+    """
+    def stage(num_channels, first):
+        return nn.Sequential(
+            d2l.Residual(num_channels, use_1x1conv=not first, strides=1 if first else 2),
+            d2l.Residual(num_channels))
+    net = nn.Sequential(nn.Conv2d(in_channels, 64, kernel_size=3, padding=1),
+                        nn.BatchNorm2d(64), nn.ReLU())
+    for i, num_channels in enumerate((64, 128, 256, 512)):
+        net.add_module(f'stage{i + 1}', stage(num_channels, first=(i == 0)))
+    net.add_module('head', nn.Sequential(nn.AdaptiveAvgPool2d((1, 1)), nn.Flatten(),
+                                         nn.Linear(512, num_classes)))
+    net.eval()  # create the lazy parameters; eval mode leaves the statistics alone
+    with torch.no_grad():
+        net(torch.zeros(1, in_channels, 8, 8))
+    return net.train()
+
+
+def train_batch_ch13(net, X, y, loss, trainer, devices):
+    """One update on a minibatch; return its summed loss and its number of hits.
+
+    `loss` must keep one value per example (reduction='none'). In a process group,
+    X and y are this process's shard and `net` is DistributedDataParallel, which
+    averages the gradients over the processes.
+
+    Defined in :numref:`sec_multi_gpu_concise`
+    """
+    X = [x.to(devices[0]) for x in X] if isinstance(X, list) else X.to(devices[0])
+    y = y.to(devices[0])
+    net.train()
+    trainer.zero_grad()
+    pred = net(X)
+    l = loss(pred, y)
+    # DDP averages over the processes; scaling by their number makes it a sum
+    (l.sum() * d2l.get_rank_world()[1]).backward()
+    trainer.step()
+    return l.sum().detach(), (pred.argmax(dim=1) == y).sum()
+
+
+def train_ch13(net, train_iter, test_iter, loss, trainer, num_epochs,
+               devices=d2l.try_all_gpus()):
+    """Train with data parallelism: DDP in a process group, else one process on devices.
+
+    In quick mode (d2l.QUICK) it runs one epoch of two minibatches cut to 32
+    examples each. Returns one dict of metrics per epoch.
+
+    Defined in :numref:`sec_multi_gpu_concise`
+    """
+    rank, world = d2l.get_rank_world()
+    if world > 1:  # one device per process
+        device = devices[int(os.environ.get('LOCAL_RANK', '0')) % len(devices)]
+        net = nn.parallel.DistributedDataParallel(
+            net.to(device), device_ids=[device] if device.type == 'cuda' else None)
+    else:
+        device = devices[0]
+        net = net.to(device)
+        if len(devices) > 1 and all(d.type == 'cuda' for d in devices):
+            net = nn.DataParallel(net, device_ids=devices)
+    max_batches, max_examples = (2, 32) if d2l.QUICK else (None, None)
+    num_epochs = 1 if d2l.QUICK else num_epochs
+
+    def shards(data_iter):
+        for i, (X, y) in enumerate(data_iter):
+            if i == max_batches:
+                break
+            X, y = X[:max_examples], y[:max_examples]
+            if world > 1:
+                Xs, ys = d2l.split_batch(X, y, [device] * world)
+                X, y = Xs[rank], ys[rank]
+            yield X, y
+
+    history, timer = [], d2l.Timer()
+    for epoch in range(num_epochs):
+        metric = torch.zeros(3, device=device)  # loss sum, hits, examples
+        timer.start()
+        for X, y in shards(train_iter):
+            l, hits = train_batch_ch13(net, X, y, loss, trainer, [device])
+            metric += torch.stack([l.float(), hits.float(), torch.tensor(len(y), device=device)])
+        seconds = timer.stop()
+        net.eval()
+        test = torch.zeros(2, device=device)  # hits, examples
+        with torch.no_grad():
+            for X, y in shards(test_iter):
+                X, y = X.to(device), y.to(device)
+                test += torch.stack([(net(X).argmax(dim=1) == y).sum().float(),
+                                     torch.tensor(len(y), device=device)])
+        if world > 1:
+            d2l.allreduce([metric, test])
+        loss_avg, train_acc, test_acc = (metric[0] / metric[2]).item(), \
+            (metric[1] / metric[2]).item(), (test[0] / test[1]).item()
+        speed = metric[2].item() / seconds
+        history.append(dict(loss=loss_avg, train_acc=train_acc, test_acc=test_acc,
+                            examples_per_sec=speed))
+        if rank == 0:
+            print(f'epoch {epoch + 1}: loss {loss_avg:.3f}, train acc {train_acc:.3f}, '
+                  f'test acc {test_acc:.3f}, {speed:.1f} examples/sec '
+                  f'on {world} x {device}')
+    return history
+
+
+def ring_allreduce(tensor):
+    """Sum a contiguous tensor over all processes in place, with the ring algorithm.
+
+    Defined in :numref:`sec_parameterserver`
+    """
+    rank, n = d2l.get_rank_world()
+    if n == 1:
+        return tensor
+    chunks = tensor.view(-1).tensor_split(n)  # views into tensor
+    right, left = (rank + 1) % n, (rank - 1) % n
+
+    def pass_on(send, recv):
+        """Send chunk `send` to the right and return chunk `recv` from the left."""
+        buffer = torch.empty_like(chunks[recv])
+        request = dist.isend(chunks[send], right)
+        dist.recv(buffer, left)
+        request.wait()
+        return buffer
+
+    for s in range(n - 1):  # reduce-scatter: chunk (rank + 1) % n ends up complete
+        recv = (rank - s - 1) % n
+        chunks[recv].add_(pass_on((rank - s) % n, recv))
+    for s in range(n - 1):  # all-gather: the complete chunks travel round the ring
+        recv = (rank - s) % n
+        chunks[recv].copy_(pass_on((rank - s + 1) % n, recv))
+    return tensor
 
 
 # Aliases from config.ini

@@ -5,6 +5,8 @@
     d2lbook build notebooks [--tab T|all]    one .ipynb per section per tab
     d2lbook build eval|html|pdf|colab ...    (see each target's --help)
     d2lbook serve                            live preview
+    d2lbook build T1 T2 ..., outputcheck, tabcheck, linkcheck, slides, merge, ...,
+    d2lbook activate TAB FILES, d2lbook clear   as in d2lbook 1.0.3 (d2lbook.commands.targets)
 
 Every command reads the book in the current folder (or ``--book DIR``).
 Errors print as ``file:line: error: message``; nothing is written when the
@@ -69,18 +71,48 @@ def make_parser(argv: list[str] | None = None) -> argparse.ArgumentParser:
     return parser
 
 
-def load(args: argparse.Namespace, diags: Diagnostics, with_refs: bool = True):
+def load(args: argparse.Namespace, diags: Diagnostics, with_refs: bool = True,
+         config=None):
     """Read the book; with ``with_refs``, also number it and check every reference."""
     from d2lbook.resolve import resolve
     from d2lbook.source.parse import load_book
 
     diags.strict = args.strict
-    root = Path(args.book).resolve()
-    if not (root / "config.ini").exists() and not (root / "index.md").exists():
-        raise BuildError([_diag(f"{root} has no config.ini or index.md: not a book folder")])
-    book = load_book(root, diags, raise_errors=False, cache=parse_cache(root))
+    root = book_root(args)
+    book = load_book(root, diags, config=config, raise_errors=False,
+                     cache=parse_cache(root))
+    # [build] warning_is_error = True (d2lbook 1.0.3's key) is --strict
+    args.strict = diags.strict = args.strict or book.config.warning_is_error
     refs = resolve(book, diags) if with_refs else None
     return book, refs
+
+
+def book_root(args: argparse.Namespace) -> Path:
+    """The folder of ``--book``; a BuildError naming what is missing unless it holds a
+    ``config.ini`` (every command reads it; without it every setting would silently
+    fall back to a default)."""
+    try:
+        root = Path(args.book).resolve()
+        is_dir = root.is_dir()
+    except (ValueError, OSError) as e:  # a NUL byte, a name too long, a loop of links
+        raise BuildError([_diag(f"--book {args.book!r}: {e}")]) from None
+    if not is_dir:
+        raise BuildError([_diag(f"--book {args.book}: no such folder")])
+    if not (root / "config.ini").is_file():
+        raise BuildError([_diag(f"{root / 'config.ini'}: not found; every book folder needs "
+                                "a config.ini (see docs/source-format.md)")])
+    return root
+
+
+def writable_folders(cfg, *extra: Path) -> list[Path]:
+    """Where a command may write: the build folder, the results store (``[eval] store``),
+    each tab's library file and version file, and ``extra`` (such as ``--out``). The user's caches are written apart
+    (``atomic_write(..., user_cache=True)`` and the evaluation cache's own writer)."""
+    libs = [lib.lib_file for lib in cfg.libraries.values()]
+    if cfg.version_file is not None:
+        libs.append(cfg.version_file)
+    store = (cfg.get("eval", "store") or "_results").strip() or "_results"
+    return [cfg.output_dir, cfg.root / store, *libs, *extra]
 
 
 def parse_cache(root: Path):
@@ -104,51 +136,30 @@ def _diag(msg: str):
 
 
 def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
+    from d2lbook.commands import targets  # d2lbook 1.0.3's command line: `build T1 T2`, ...
+
+    if targets.handles(argv):
+        return targets.main(argv)
     args = make_parser(argv).parse_args(argv)
     diags = Diagnostics()
-    t0 = time.perf_counter()
     try:
-        if args.command == "clean":
-            import shutil
+        from d2lbook.config import load_config
+        from d2lbook.util import UnsafePathError, check_out_option, writes_allowed
 
-            from d2lbook.config import load_config
-
-            cfg = load_config(Path(args.book), diags)
-            shutil.rmtree(cfg.output_dir, ignore_errors=True)
-            return 0
-        if args.command == "serve":
-            # the preview starts even when the book has errors: they show on the page
-            from d2lbook.config import load_config
-
-            cfg = load_config(Path(args.book), diags)
+        cfg = load_config(book_root(args), diags)
+        if args.command in ("clean", "serve"):
             diags.report()
-            module = importlib.import_module(SERVE)
-            out = Path(args.out).resolve() if args.out else cfg.output_dir / "html"
-            return module.serve(cfg.root, out, args.host, args.port, args.eval, args.tab)
-        # the library and the execution of code do not depend on cross references, so
-        # they work on a book whose references are still being written
-        code_only = args.command == "build" and args.target in ("lib", "eval")
-        book, refs = load(args, diags, with_refs=not code_only)
-        if args.command == "check":
-            from d2lbook.source.glossary import check_glossary
-
-            check_glossary(book, diags)  # terms against [build] glossary
-        if code_only:
-            # sections and images that do not exist yet contribute nothing to the library
-            diags.downgrade("missing-toc-entry")
-            diags.downgrade("missing-image")
-        diags.report()
-        diags.raise_if_errors()
-        if args.command == "check":
-            n = len(diags.warnings)
-            print(f"{len(book.sections)} sections, no errors, {n} warning(s) "
-                  f"({time.perf_counter() - t0:.2f} s)", file=sys.stderr)
-            return 0
-        if args.target == "lib":
-            return build_lib(args, book, diags)
-        if args.target == "notebooks":
-            return build_notebooks(args, book, refs, diags)
-        return importlib.import_module(PLUGINS[args.target]).run(args, book, refs)
+            if diags.errors:  # a bad output_dir must never be deleted or written
+                raise BuildError(diags.errors)
+        extra = []
+        if getattr(args, "out", None):  # html/serve --out: the user's own output folder
+            extra.append(check_out_option(args.out, cfg.root))
+        with writes_allowed(*writable_folders(cfg, *extra)):
+            return _command(args, cfg, diags)
+    except UnsafePathError as e:
+        print(f"d2lbook: error: {e}", file=sys.stderr)
+        return 1
     except BuildError as e:
         diags.report()
         for d in e.diagnostics:
@@ -159,10 +170,63 @@ def main(argv: list[str] | None = None) -> int:
         return 1
 
 
+def _command(args: argparse.Namespace, cfg, diags: Diagnostics) -> int:
+    t0 = time.perf_counter()
+    if args.command == "clean":
+        from d2lbook.util import remove_build_dir
+
+        existed = remove_build_dir(cfg.output_dir, cfg.root)
+        print(f"removed {cfg.output_dir}" if existed else f"{cfg.output_dir}: nothing to remove",
+              file=sys.stderr)
+        return 0
+    if args.command == "serve":
+        # the preview starts even when the book has errors: they show on the page
+        module = importlib.import_module(SERVE)
+        out = Path(args.out).resolve() if args.out else cfg.output_dir / "html"
+        return module.serve(cfg.root, out, args.host, args.port, args.eval, args.tab)
+    # the library and the execution of code do not depend on cross references, so
+    # they work on a book whose references are still being written
+    code_only = args.command == "build" and args.target in ("lib", "eval")
+    book, refs = load(args, diags, with_refs=not code_only, config=cfg)
+    if args.command == "check":
+        from d2lbook.source.glossary import check_glossary
+
+        check_glossary(book, diags)  # terms against [build] glossary
+    if code_only:
+        # sections and images that do not exist yet contribute nothing to the library
+        diags.downgrade("missing-toc-entry")
+        diags.downgrade("missing-image")
+    diags.report()
+    diags.raise_if_errors()
+    if args.command == "check":
+        # every validation a build runs: the library's #@save cells too
+        from d2lbook.commands import current_results
+        from d2lbook.commands.numbers import check_numbers
+        from d2lbook.outputs.library import build_library
+
+        build_library(book, diags)
+        checked, unchecked = check_numbers(
+            book, diags, current_results(book, [book.config.default_tab]))
+        diags.report()
+        diags.raise_if_errors()
+        numbers = (f"; prose numbers: {checked} checked against stored full runs"
+                   + (f", {len(unchecked)} waiting for one ({', '.join(unchecked)})"
+                      if unchecked else "")) if checked or unchecked else ""
+        print(f"{len(book.sections)} sections, no errors, {diags.summary()}{numbers} "
+              f"({time.perf_counter() - t0:.2f} s)", file=sys.stderr)
+        return 0
+    if args.target == "lib":
+        return build_lib(args, book, diags)
+    if args.target == "notebooks":
+        return build_notebooks(args, book, refs, diags)
+    return importlib.import_module(PLUGINS[args.target]).run(args, book, refs)
+
+
 def build_lib(args: argparse.Namespace, book, diags: Diagnostics) -> int:
     from d2lbook.outputs.library import build_library, check_library, write_library
 
     files = build_library(book, diags)
+    diags.report()
     diags.raise_if_errors()
     if args.check:
         diffs = check_library(files, book.root)
@@ -190,6 +254,7 @@ def build_notebooks(args: argparse.Namespace, book, refs, diags: Diagnostics) ->
     if tabs is None:
         return 2
     results = build(book, refs, tabs, diags, results=current_results(book, tabs))
+    diags.report()
     diags.raise_if_errors()
     print(f"{len(results)} notebooks in {book.config.output_dir / 'notebooks'}",
           file=sys.stderr)

@@ -7,23 +7,28 @@ the section and key. Paths in the file are relative to the book root.
 from __future__ import annotations
 
 import configparser
+import math
+import os
 import re
 from dataclasses import dataclass, field
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 
 from d2lbook.errors import Diagnostics
+from d2lbook.util import book_path, is_inside
 
 KNOWN: dict[str, set[str] | None] = {
     "project": {"name", "title", "author", "release", "copyright", "lang", "urls"},
     "build": {
         "index", "notebooks", "non-notebooks", "exclusions", "resources", "dependencies",
-        "eval_notebook", "tabs", "output_dir", "sphinx_configs", "rewrite_alias", "glossary",
+        "eval_notebook", "tabs", "output_dir", "sphinx_configs", "rewrite_alias",
+        "warning_is_error", "glossary",
     },
     "html": {
         "header_links", "favicon", "html_logo", "include_css", "include_js", "bibfile",
         "analytics", "discussion",
     },
-    "pdf": {"main_font", "sans_font", "mono_font", "cjk_font", "bibfile", "latex_logo", "post_latex"},
+    "pdf": {"main_font", "sans_font", "mono_font", "cjk_font", "bibfile", "latex_logo", "post_latex",
+            "style", "latex_url"},  # the last two: d2lbook 1.0.3 keys, read and unused
     "library": {"version_file", "release", "save_filename", "save_mark"},
     "colab": {"github_repo", "libs", "libs_header", "gpu_pattern", "reverse_alias",
               "replace_svg_url", "kernel", "exclusions"},
@@ -31,6 +36,7 @@ KNOWN: dict[str, set[str] | None] = {
     "deploy": {"github_repo", "s3_bucket", "other_file_s3urls", "google_analytics_tracking_id"},
     "eval": None,  # free-form: per-tab interpreters, timeouts, GPU settings
     "slides": None,
+    "translation": None,  # d2lbook 1.0.3's machine-translation settings (d2l-zh has one)
 }
 LIB_KEYS = {"lib_file", "lib_name", "simple_alias", "fluent_alias", "alias", "args_alias",
             "reverse_alias", "lib_dir"}
@@ -78,6 +84,7 @@ class Config:
     exclusions: list[str] = field(default_factory=list)
     output_dir: Path = Path("_build")
     eval_notebook: bool = True
+    warning_is_error: bool = False  # [build] warning_is_error, as in d2lbook 1.0.3
     libraries: dict[str, LibConfig] = field(default_factory=dict)
     version_file: Path | None = None
     colab: ColabConfig | None = None  # None: no [colab] github_repo
@@ -171,7 +178,12 @@ def load_config(root: Path, diags: Diagnostics) -> Config:
                 diags.warning(None, f"unknown key [{section}] {key} ignored", file=fname)
 
     g = cfg.get
-    cfg.name = g("project", "name", cfg.name) or cfg.name
+    name = (g("project", "name", cfg.name) or cfg.name).strip()
+    if re.fullmatch(r"\w[\w .-]*", name) and ".." not in name:
+        cfg.name = name
+    else:  # it names output files (<name>.pdf, <name>.tex)
+        err("project", "name", f"{name!r} is not a plain file name (letters, digits, '-', "
+                               "'_', '.'; no path)")
     cfg.title = g("project", "title", "") or ""
     cfg.author = g("project", "author", "") or ""
     cfg.release = g("project", "release", cfg.release) or cfg.release
@@ -181,7 +193,12 @@ def load_config(root: Path, diags: Diagnostics) -> Config:
         err("project", "lang", f"{lang!r} is not a language code such as 'zh' or 'en'")
     else:
         cfg.lang = lang.split("-")[0].split("_")[0]
-    cfg.index = (g("build", "index", "index") or "index").strip().removesuffix(".md")
+    index = (g("build", "index", "index") or "index").strip().removesuffix(".md")
+    if index and book_path(root, index + ".md") is not None:
+        cfg.index = index
+    else:
+        err("build", "index", f"{index!r} is not a file of the book (a path relative to it, "
+                              "such as 'index')")
     tabs_raw = g("build", "tabs")
     if tabs_raw is not None:
         tabs = _split_list(tabs_raw)
@@ -201,16 +218,35 @@ def load_config(root: Path, diags: Diagnostics) -> Config:
         if not out.strip():
             err("build", "output_dir", "empty path")
         else:
-            cfg.output_dir = (root / out.strip()).resolve()
+            cfg.output_dir = _output_dir(root, out.strip(), cfg.index,
+                                         lambda m: err("build", "output_dir", m))
+    cfg.resources = [r for r in cfg.resources if _resource_ok(root, r, err)]
     ev = g("build", "eval_notebook")
     if ev is not None:
         try:
             cfg.eval_notebook = raw.getboolean("build", "eval_notebook")
         except ValueError:
             err("build", "eval_notebook", f"{ev!r} is not a boolean (True/False)")
+    wie = g("build", "warning_is_error")
+    if wie is not None:
+        try:
+            cfg.warning_is_error = raw.getboolean("build", "warning_is_error")
+        except ValueError:
+            err("build", "warning_is_error", f"{wie!r} is not a boolean (True/False)")
     vf = g("library", "version_file")
     if vf:
-        cfg.version_file = (root / vf.strip()).resolve()
+        vf = vf.strip()
+        if not vf.endswith(".py") or (root / vf).is_symlink():
+            err("library", "version_file", f"{vf!r} is not a Python file such as "
+                                           "'../d2l/__init__.py' (a symbolic link is refused)")
+        else:
+            cfg.version_file = (root / vf).resolve()
+    _check_eval(cfg, err)
+    for section, key in BOOK_FILES:
+        for item in _split_list(g(section, key) or ""):
+            if not re.match(r"^[a-z]+://", item) and (book_path(root, item) is None
+                                                     or (root / item).is_dir()):
+                err(section, key, f"{item!r} is not a file inside the book")
     for section in raw.sections():
         if not section.startswith("library-"):
             continue
@@ -223,7 +259,19 @@ def load_config(root: Path, diags: Diagnostics) -> Config:
         if not lf or not lf.strip():
             err(section, "lib_file", "missing: the path of the library file to write")
             continue
-        lib = LibConfig(tab=tab, lib_file=(root / lf.strip()).resolve(),
+        lf = lf.strip()
+        if not lf.endswith(".py") or not PurePosixPath(lf).stem.isidentifier():
+            err(section, "lib_file", f"{lf!r} is not a Python file name such as "
+                                     "'../d2l/torch.py' (the library file it writes)")
+            continue
+        if (root / lf).is_symlink():
+            err(section, "lib_file", f"{lf!r} is a symbolic link; refusing to write through it")
+            continue
+        if is_inside(root / lf, cfg.output_dir):
+            err(section, "lib_file", f"{lf!r} lies inside the build folder, which "
+                                     "`d2lbook clean` deletes")
+            continue
+        lib = LibConfig(tab=tab, lib_file=(root / lf).resolve(),
                         lib_name=(g(section, "lib_name") or "").strip() or None)
         for key, parser in (("simple_alias", parse_mapping), ("fluent_alias", parse_mapping),
                             ("args_alias", parse_args_mapping),
@@ -241,6 +289,76 @@ def load_config(root: Path, diags: Diagnostics) -> Config:
         cfg.libraries[tab] = lib
     _load_colab(cfg, err)
     return cfg
+
+
+def _output_dir(root: Path, value: str, index: str, err) -> Path:
+    """``[build] output_dir`` (``d2lbook clean`` deletes it), ``[eval] store`` (its images
+    are pruned): a folder strictly inside the book that holds no source. Problems go to
+    ``err``; the default ``_build`` is returned then."""
+    default = root / "_build"
+    path = Path(os.path.realpath(root / value))
+    if Path(value).is_absolute() or ".." in PurePosixPath(value.replace("\\", "/")).parts:
+        err(f"{value!r} must be a folder inside the book, written relative to it "
+            "(such as '_build')")
+        return default
+    if path == root or root not in path.parents:
+        err(f"{value!r} resolves to {path}, not a folder inside the book {root}")
+        return default
+    if (root / (index + ".md")).resolve().is_relative_to(path) or \
+            (path / "config.ini").exists():
+        err(f"{value!r} holds the book's sources; `d2lbook clean` would delete them")
+        return default
+    if path.exists() and not path.is_dir():
+        err(f"{value!r} is a file, not a folder")
+        return default
+    if path.is_dir() and any(path.glob("*.md")):
+        err(f"{value!r} holds markdown sources; `d2lbook clean` would delete them")
+        return default
+    return path
+
+
+def _resource_ok(root: Path, value: str, err) -> bool:
+    """A ``[build] resources`` entry must name a path inside the book."""
+    if book_path(root, value) is None:
+        err("build", "resources", f"{value!r} lies outside the book (an absolute path, "
+                                  "'..', or a symbolic link that leaves it)")
+        return False
+    return True
+
+
+# settings naming book files that the outputs read or copy
+BOOK_FILES = [("pdf", "bibfile"), ("html", "bibfile"), ("html", "favicon"), ("html", "html_logo"),
+              ("html", "include_css"), ("html", "include_js"), ("pdf", "latex_logo")]
+EVAL_NUMBERS = {"timeout": (0, False), "notebook_timeout": (0, False),
+                "notebooks_per_gpu": (1, True), "max_output": (1, True)}
+
+
+def _check_eval(cfg: Config, err) -> None:
+    """Numbers of ``[eval]``: finite, not below their minimum, integers where counts."""
+    for key, (low, integer) in EVAL_NUMBERS.items():
+        value = cfg.get("eval", key)
+        if value is None or not value.strip():
+            continue
+        try:
+            number = float(value)
+        except ValueError:
+            err("eval", key, f"{value!r} is not a number")
+            continue
+        if not math.isfinite(number) or number < low or (integer and number != int(number)):
+            kind = "a whole number" if integer else "a number"
+            err("eval", key, f"{value!r} must be {kind} of at least {low}")
+    store = cfg.get("eval", "store")
+    if store is not None and store.strip():  # d2lbook.store writes and prunes it
+        _output_dir(cfg.root, store.strip(), cfg.index, lambda m: err("eval", "store", m))
+    for item in _split_list(cfg.get("eval", "gpus") or ""):
+        n = item.rpartition("=")[2].strip()
+        if "=" not in item or not re.fullmatch(r"-?\d+", n) or int(n) < -1:
+            err("eval", "gpus", f"cannot read {item!r} (expected 'glob=N', N a whole number, "
+                                "-1 for all GPUs)")
+    for pat in _split_list(cfg.get("eval", "data") or ""):
+        if pat.startswith("/") or ".." in PurePosixPath(pat).parts or "\x00" in pat:
+            err("eval", "data", f"{pat!r}: data globs are relative to the book and stay "
+                                "inside it")
 
 
 def _load_colab(cfg: Config, err) -> None:

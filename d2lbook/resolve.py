@@ -46,6 +46,7 @@ from d2lbook.source.model import (
     walk_inlines,
 )
 from d2lbook.source.tabs import cell_code, view
+from d2lbook.util import book_path
 
 WORDS = {
     "zh": {"chapter": "第{}章", "section": "{}节", "figure": "图{}", "table": "表{}",
@@ -95,18 +96,12 @@ class Resolved:
     uses: dict[str, set[str]] = field(default_factory=dict)
     # id(Heading) -> its number: (chapter, section) for ``#``, + (k,) for ``##``, () none
     headings: dict[int, tuple[int, ...]] = field(default_factory=dict)
-    _views: dict[tuple[str, str], list[Block]] = field(default_factory=dict, repr=False)
 
     # ------------------------------------------------------------ tab views
     def view(self, section: Section, tab: str) -> list[Block]:
         """The blocks of ``section`` as the ``tab`` version of the book shows them, aliases
-        rewritten with the tab's library config. Computed once per (section, tab)."""
-        key = (section.path, tab)
-        hit = self._views.get(key)
-        if hit is None:
-            hit = view(section, tab, self.book.config.libraries.get(tab))
-            self._views[key] = hit
-        return hit
+        rewritten with the tab's library config."""
+        return view(section, tab, self.book.config.libraries.get(tab))
 
     def cell_source(self, cell: CodeCell, tab: str) -> str:
         """The code of one executable cell as the ``tab`` version shows it."""
@@ -190,8 +185,10 @@ def _load_bib(book: Book, diags: Diagnostics) -> tuple[object | None, Path | Non
             path = book.root / "d2l.bib"
     if path is None:
         return None, None
-    if not path.exists():
-        diags.error(None, f"bibliography file {path.name} does not exist", file=str(path))
+    rel = path.relative_to(book.root).as_posix() if path.is_relative_to(book.root) else "/"
+    if book_path(book.root, rel) is None or not path.is_file():
+        diags.error(None, f"bibliography file {path.name} does not exist in the book "
+                          "(or is not a file)", file=str(path))
         return None, path
     from pybtex.database import parse_string
     from pybtex.scanner import PybtexError
@@ -233,8 +230,9 @@ def resolve(book: Book, diags: Diagnostics) -> Resolved:
     def add(t: Target) -> None:
         old = refs.targets.get(t.label)
         if old is not None:
-            diags.error(t.loc, f"duplicate label {t.label!r} (first defined at {old.loc})")
-            return
+            diags.error(t.loc, f"duplicate label {t.label!r} (first defined at {old.loc})",
+                        code="duplicate-label")
+            # as with d2lbook 1.0.3 (Sphinx), the later definition wins
         refs.targets[t.label] = t
 
     for s in book.ordered():
@@ -281,7 +279,8 @@ def resolve(book: Book, diags: Diagnostics) -> Resolved:
                         used.add(n.label)
                         t = refs.targets.get(n.label)
                         if t is None:
-                            diags.error(n.loc, f":{n.kind}: to unknown label {n.label!r}")
+                            diags.error(n.loc, f":{n.kind}: to unknown label {n.label!r}",
+                                        code="unknown-ref")
                         elif n.kind == "eqref" and t.kind != "equation":
                             diags.warning(n.loc, f":eqref: to {n.label!r}, which is a "
                                                  f"{t.kind}, not an equation")

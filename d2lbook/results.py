@@ -54,6 +54,14 @@ class SectionResult:
     executed_notebook: Path
     run_time: float = 0.0
     peak_rss: int = 0
+    # where the outputs come from: "eval" (this machine's build eval) or "store" (the
+    # full-mode results committed with the book, :mod:`d2lbook.store`)
+    origin: str = "eval"
+    # for quick results, why no full-mode result is shown: "changed" (the code changed
+    # since the stored full run), "gpu" (the full run needs a GPU and has not been made),
+    # "missing" (no full run stored yet)
+    why_quick: str = ""
+    meta: dict | None = None  # the store's record: mode, device, versions, date
 
 
 def results_dir(book: Book, tab: str) -> Path:

@@ -15,11 +15,13 @@ a few seconds, so it does not hold up the reload). Ctrl-C stops it cleanly.
 from __future__ import annotations
 
 import argparse
+import errno
 import html
 import json
 import sys
 import threading
 import time
+import urllib.parse
 from functools import partial
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -36,8 +38,30 @@ BANNER = ('<div id="d2lbook-errors" role="alert" style="position:sticky;top:0;z-
           'font:14px/1.4 monospace;white-space:pre-wrap">%s</div>')
 
 
+MAX_URL = 4096  # longer request paths are answered 414 (no file name is that long)
+
+
+def port_arg(value: str) -> int:
+    try:
+        port = int(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{value!r} is not a port number") from None
+    if not 0 <= port <= 65535:
+        raise argparse.ArgumentTypeError(f"{port} is not a port (0 to 65535; 0 picks a free one)")
+    return port
+
+
+class PreviewServer(ThreadingHTTPServer):
+    """The preview's HTTP server: a listen backlog for a browser opening many files at
+    once (the standard library's default is 5), worker threads that never block exit."""
+
+    request_queue_size = 128
+    daemon_threads = True
+
+
 def add_arguments(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--port", type=int, default=8000, help="port (default 8000; 0 picks a free one)")
+    p.add_argument("--port", type=port_arg, default=8000,
+                   help="port (default 8000; 0 picks a free one)")
     p.add_argument("--host", default="127.0.0.1", help="address to listen on (default loopback)")
     p.add_argument("--tab", default=None, help="only check this tab's code with --eval")
     p.add_argument("--eval", action="store_true",
@@ -180,16 +204,46 @@ def make_handler(directory: Path, state: State):
         def log_message(self, format: str, *args) -> None:  # quiet
             pass
 
+        def bad_request(self) -> bool:
+            """Answer 400/414 (and return True) for a request path no file can have: a
+            NUL byte or another control character, or an overlong path."""
+            if len(self.path) > MAX_URL:
+                self.send_error(414, "request path too long")
+                return True
+            raw = self.path.split("?", 1)[0].split("#", 1)[0]
+            try:
+                path = urllib.parse.unquote(raw, errors="strict")
+            except UnicodeDecodeError:
+                self.send_error(400, "request path is not UTF-8")
+                return True
+            if any(ord(c) < 32 or ord(c) == 127 for c in path) or not raw.startswith("/"):
+                self.send_error(400, "malformed request path")
+                return True
+            return False
+
+        def do_HEAD(self) -> None:  # noqa: N802 (http.server's name)
+            if self.bad_request():
+                return
+            try:
+                return super().do_HEAD()
+            except (ValueError, OSError):
+                self.send_error(400, "malformed request path")
+
         def do_GET(self) -> None:  # noqa: N802 (http.server's name)
+            if self.bad_request():
+                return
             if self.path.startswith(EVENTS):
                 return self.events()
-            path = self.translate_path(self.path)
-            p = Path(path)
-            if p.is_dir():
-                p = p / "index.html"
-            if p.suffix == ".html" and p.is_file():
-                return self.page(p)
-            if not p.exists() and state.errors:
+            try:
+                p = Path(self.translate_path(self.path))
+                if p.is_dir():
+                    p = p / "index.html"
+                if p.suffix == ".html" and p.is_file():
+                    return self.page(p)
+                missing = not p.exists()
+            except (ValueError, OSError):  # e.g. a path component too long for the system
+                return self.send_error(400, "malformed request path")
+            if missing and state.errors:
                 return self.error_page()
             return super().do_GET()
 
@@ -267,10 +321,19 @@ def serve(root: Path, out: Path, host: str = "127.0.0.1", port: int = 8000,
         print(msg, file=sys.stderr, flush=True)
 
     pv = Previewer(root, out, run_eval=run_eval, tab=tab, log=log)
-    secs = pv.build()
-    out.mkdir(parents=True, exist_ok=True)
-    server = ThreadingHTTPServer((host, port), make_handler(out, pv.state))
-    server.daemon_threads = True
+    try:  # listen first: a busy port is reported before minutes of building
+        server = PreviewServer((host, port), make_handler(out, pv.state))
+    except OSError as e:
+        why = "is in use" if e.errno == errno.EADDRINUSE else f"cannot be used ({e.strerror})"
+        log(f"d2lbook serve: error: {host}:{port} {why}; choose another with --port "
+            "(--port 0 picks a free one)")
+        return 1
+    try:
+        secs = pv.build()
+        out.mkdir(parents=True, exist_ok=True)
+    except BaseException:
+        server.server_close()
+        raise
     url = f"http://{host}:{server.server_address[1]}/"
     log(f"built in {secs:.2f} s; serving {url} (Ctrl-C stops)")
     stop = stop or threading.Event()

@@ -4,6 +4,7 @@ data files the library may read."""
 
 from __future__ import annotations
 
+import os
 import re
 import shutil
 from pathlib import Path
@@ -28,7 +29,7 @@ def small(tmp_path, monkeypatch):
     data = tmp_path / "data_dir"
     data.mkdir()
     (data / "numbers.csv").write_text("1,2\n", encoding="utf-8")
-    for k in [k for k in __import__("os").environ if k.startswith("D2L_")]:
+    for k in [k for k in os.environ if k.startswith("D2L_")]:
         monkeypatch.delenv(k)
     monkeypatch.setenv("D2L_DATA_DIR", str(data))
     monkeypatch.setattr(scheduler, "SYSTEM_DATA_DIRS", [])
@@ -59,7 +60,7 @@ def test_eval_key_is_stable_and_changes_with_quick_d2l_variables_and_device(smal
     assert all_differ(keys(root, cache), base)
 
 
-def test_eval_key_changes_with_the_data_files_the_library_may_read(small):
+def test_eval_key_changes_with_the_data_files_the_library_may_read(small, monkeypatch):
     root, data, cache = small
     base = keys(root, cache)
     (data / "numbers.csv").write_text("1,3\n", encoding="utf-8")  # same size, new content
@@ -69,6 +70,12 @@ def test_eval_key_changes_with_the_data_files_the_library_may_read(small):
     (root / "data").mkdir()
     (root / "data" / "train.csv").write_text("x\n", encoding="utf-8")
     assert all_differ(keys(root, cache), changed)
+    # the same data in another folder (another machine) gives the same keys
+    moved = data.parent / "elsewhere"
+    shutil.copytree(data, moved)
+    here = keys(root, cache)
+    monkeypatch.setenv("D2L_DATA_DIR", str(moved))
+    assert keys(root, cache) == here
     # a file the library never looks at changes nothing
     (root / "notes.txt").write_text("n\n", encoding="utf-8")
     again = keys(root, cache)
@@ -165,3 +172,17 @@ def test_html_pages_rerender_when_the_code_or_the_config_they_read_changes(
     real = build.code_version()
     monkeypatch.setattr(build, "code_version", lambda: real + "-edited")
     assert _html(root, out, capsys) == n
+
+
+def test_gpu_models_read_nvidia_smi_and_respect_cuda_visible_devices(tmp_path, monkeypatch):
+    smi = tmp_path / "nvidia-smi"
+    smi.write_text("#!/bin/sh\necho 'GPU 0: NVIDIA H100 80GB HBM3 (UUID: GPU-aaa)'\n"
+                   "echo 'GPU 1: NVIDIA H200 (UUID: GPU-bbb)'\n")
+    smi.chmod(0o755)
+    monkeypatch.setenv("PATH", f"{tmp_path}:{os.environ['PATH']}")
+    monkeypatch.delenv("CUDA_VISIBLE_DEVICES", raising=False)
+    assert cachemod.gpu_models() == ["NVIDIA H100 80GB HBM3", "NVIDIA H200"]
+    monkeypatch.setenv("CUDA_VISIBLE_DEVICES", "1")
+    assert cachemod.gpu_models() == ["NVIDIA H200"]
+    monkeypatch.setenv("CUDA_VISIBLE_DEVICES", "")
+    assert cachemod.gpu_models() == []

@@ -38,7 +38,7 @@ def run(args: argparse.Namespace, book, resolved) -> int:
     results = None if args.no_outputs else load_all_results(book, args.stale_outputs)
     t1 = time.perf_counter()
     report = build_html(book, resolved, out, results=results, diags=diags,
-                        search=not args.no_search)
+                        search=not args.no_search, background_search=True)
     diags.report()
     n_err = len(diags.errors)
     print(f"html: {report.rendered} of {report.pages} pages written to {out} "

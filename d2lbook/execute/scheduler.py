@@ -50,6 +50,7 @@ import nbformat
 from d2lbook.execute import cache as cachemod
 from d2lbook.execute import deps
 from d2lbook.execute.runner import RunResult, kernel_env, kill_active_kernels, run_notebook
+from d2lbook.util import check_write
 
 DEFAULT_CELL_TIMEOUT = 1200.0
 GPU_FRAMEWORK_TABS = {"jax", "tensorflow", "mxnet", "paddle"}  # use the GPU by default
@@ -82,6 +83,7 @@ class Job:
     gpus: int = 0
     order: int = 0  # reading order, for stable scheduling and reports
     env: dict = field(default_factory=dict)  # python, version, env_hash of the tab
+    max_output: int = cachemod.DEFAULT_MAX_OUTPUT  # characters kept per cell's outputs
 
     @property
     def name(self) -> str:
@@ -251,7 +253,7 @@ def data_files(config, files: cachemod.FileHashes) -> dict[str, str]:
         if not found:
             raise ValueError(f"config.ini: [eval] data: {pat!r} matches no file")
         for p in found:
-            out[p.relative_to(root).as_posix()] = files.hash(p)
+            out[p.relative_to(root).as_posix()] = files.hash(p, declared=True)
     return out
 
 
@@ -268,10 +270,13 @@ def library_data(cwd: Path, files: cachemod.FileHashes,
     which it opens depends on what is there, and hashing is cheap once remembered by
     size and modification time (:class:`~d2lbook.execute.cache.FileHashes`)."""
     memo = {} if memo is None else memo
-    dirs = [cwd / d for d in os.environ.get("D2L_DATA_DIR", "").split(os.pathsep) if d]
-    dirs += [cwd.parent / "data", *SYSTEM_DATA_DIRS]
+    env_dirs = [d for d in os.environ.get("D2L_DATA_DIR", "").split(os.pathsep) if d]
+    # files are named by their place on the lookup path, not by absolute path, so that
+    # the same data in another folder (another machine) gives the same key
+    dirs = [(f"$D2L_DATA_DIR[{i}]", cwd / d) for i, d in enumerate(env_dirs)]
+    dirs += [("../data", cwd.parent / "data")] + [(str(d), d) for d in SYSTEM_DATA_DIRS]
     out: dict[str, str] = {}
-    for d in dirs:
+    for label, d in dirs:
         d = d.resolve()
         if d not in memo:
             found: dict[str, str] = {}
@@ -283,9 +288,9 @@ def library_data(cwd: Path, files: cachemod.FileHashes,
                             continue
                         p = Path(dirpath) / name
                         if p.is_file():
-                            found[p.as_posix()] = files.hash(p)
+                            found[p.relative_to(d).as_posix()] = files.hash(p)
             memo[d] = found
-        out.update(memo[d])
+        out.update({f"{label}/{rel}": h for rel, h in memo[d].items()})
     return out
 
 
@@ -300,6 +305,7 @@ def plan(book, opts: Options, cache: cachemod.Cache) -> tuple[list[Job], list[Jo
         raise ValueError(f"unknown tab(s): {', '.join(unknown)} (book tabs: {config.tabs})")
     data = data_files(config, cache.files)
     gpu_rules = _mapping(config.get("eval", "gpus"))
+    max_output = int(_float_option(config, "max_output", cachemod.DEFAULT_MAX_OUTPUT) or 1)
     gpus = cachemod.gpu_models()
     settings = cachemod.d2l_settings()
     data_memo: dict[Path, dict[str, str]] = {}
@@ -348,6 +354,7 @@ def plan(book, opts: Options, cache: cachemod.Cache) -> tuple[list[Job], list[Jo
                 gpus=int(need),
                 order=order,
                 env=env_info,
+                max_output=max_output,
             )
             (jobs if has_code(nb) else empty).append(job)
     return jobs, empty
@@ -404,8 +411,10 @@ def graft(nb, entry: cachemod.Entry, job: Job | None = None):
     cells = code_cells(out)
     if len(cells) != len(entry.cells):
         raise ValueError("stored result does not match the notebook's code cells")
+    limit = job.max_output if job else cachemod.DEFAULT_MAX_OUTPUT
     for cell, stored in zip(cells, entry.cells):
-        cell.outputs = [nbformat.from_dict(o) for o in stored["outputs"]]
+        cell.outputs = [nbformat.from_dict(o) for o in cachemod.cap_outputs(stored["outputs"],
+                                                                           limit)]
         cell.execution_count = stored.get("execution_count")
     meta = out.metadata.setdefault("d2lbook", {})
     meta["eval"] = {
@@ -423,7 +432,8 @@ def graft(nb, entry: cachemod.Entry, job: Job | None = None):
 def entry_of(job: Job, result: RunResult, quick: bool) -> cachemod.Entry:
     cells = [
         {
-            "outputs": [dict(o) for o in c.get("outputs", [])],
+            "outputs": cachemod.cap_outputs([dict(o) for o in c.get("outputs", [])],
+                                            job.max_output),
             "execution_count": c.get("execution_count"),
         }
         for c in code_cells(result.nb)
@@ -446,6 +456,7 @@ def eval_dir(config) -> Path:
 
 def write_notebook(path: Path, nb) -> None:
     """Write ``nb`` atomically, leaving the file alone when it already holds the same text."""
+    check_write(path)
     text = nbformat.writes(nb)
     try:
         if path.read_text(encoding="utf-8") == text:
@@ -554,6 +565,9 @@ def _run_job(job, opts, cache, pool, progress, stop, threads, cell_timeout, nb_t
             meta = result.nb.cells[result.cell].metadata.get("d2lbook", {})
             o.line = meta.get("line")
             o.cell = meta.get("cell")
+        for c in code_cells(result.nb):
+            c.outputs = [nbformat.from_dict(x) for x in cachemod.cap_outputs(
+                [dict(x) for x in c.get("outputs", [])], job.max_output)]
         write_notebook(outdir / "failed" / job.tab / (job.section + ".ipynb"), result.nb)
         if not opts.keep_going:
             stop.set()
@@ -582,7 +596,7 @@ def execute(book, opts: Options) -> tuple[list[Outcome], dict]:
     outcomes: dict[str, Outcome] = {}
     pending = []
     for job in jobs:
-        entry = None if opts.force else cache.get(job.key)
+        entry = None if opts.force else cache.get(job.key, job.name, len(code_cells(job.nb)))
         if entry is None:
             pending.append(job)
             continue
@@ -591,6 +605,8 @@ def execute(book, opts: Options) -> tuple[list[Outcome], dict]:
             job, "cached", run_time=entry.run_time, peak_rss=entry.peak_rss, quick=entry.quick
         )
     cache.files.save()
+    for w in cache.warnings:
+        print(w, file=stream, flush=True)
 
     timings = cache.timings()
     pending.sort(key=lambda j: (-(timings.get(j.name, float("inf"))), j.order))
@@ -625,7 +641,7 @@ def execute(book, opts: Options) -> tuple[list[Outcome], dict]:
         ex.shutdown(wait=True)
     ordered = [outcomes[j.name] for j in jobs if j.name in outcomes]
     report = make_report(ordered, opts, time.time() - t_start)
-    cachemod.atomic_write(outdir / "report.json", json.dumps(report, indent=1))
+    cachemod.atomic_write(check_write(outdir / "report.json"), json.dumps(report, indent=1))
     return ordered, report
 
 

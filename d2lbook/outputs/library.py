@@ -5,8 +5,10 @@ tab's code, in table-of-contents order, become the library file. Methods
 saved with ``@d2l.add_to_class(Cls)`` are merged into ``class Cls``; each
 saved definition's docstring records the section that defined it; the
 config's aliases are appended; the version file is written.
-A name saved twice for one tab is an error, except an ``add_to_class``
-method that replaces an earlier method of the same class.
+A name saved twice for one tab is a warning (an error under ``--strict``) and,
+as in d2lbook 1.0.3, the later definition wins; an ``add_to_class`` method that
+replaces an earlier method of the same class is no warning. Statements in a
+saved block (``warnings.filterwarnings("ignore")``) are saved as written.
 """
 
 from __future__ import annotations
@@ -21,7 +23,7 @@ from pathlib import Path
 from d2lbook.config import LibConfig
 from d2lbook.errors import Diagnostics
 from d2lbook.source.model import Book, CodeCell, Loc, Section
-from d2lbook.source.tabs import code_cells
+from d2lbook.source.tabs import code_cells, names_tab
 from d2lbook.util import atomic_write
 
 SAVE_RE = re.compile(r"#\s*@save\b")
@@ -37,7 +39,7 @@ class Chunk:
 
     code: str
     loc: Loc
-    kind: str  # "import", "def", "class", "assign"
+    kind: str  # "import", "def", "class", "assign", "stmt"
     name: str | None = None
     methods: dict[str, tuple[str, Loc]] = field(default_factory=dict)  # class chunks only
     inline: dict[str, tuple[int, int]] = field(default_factory=dict)  # method -> line range
@@ -139,7 +141,10 @@ class LibraryBuilder:
         self.imports: set[str] = set()
 
     def build(self) -> str:
+        cfg = self.book.config
         for section in self.book.ordered():
+            if self.tab != cfg.default_tab and not names_tab(section, self.tab, cfg.tabs):
+                continue  # as in d2lbook 1.0.3: the section has no notebook for this tab
             for cell in code_cells(section, self.tab):
                 for line0, code in extract_saved(cell.source):
                     self.add(code, line0, cell, section)
@@ -162,12 +167,6 @@ class LibraryBuilder:
             return
         note = (f"Defined in :numref:`{section.label}`" if section.label
                 else f"Defined in {section.file}")
-        for node in tree.body:
-            nloc = at(node.lineno)
-            if not isinstance(node, ALLOWED):
-                self.diags.error(nloc, "#@save on something that is not a definition or "
-                                       f"import ({type(node).__name__.lower()} statement)")
-                return
         seg_lines = code.split("\n")
         for node in tree.body:
             start = min([node.lineno] + [d.lineno for d in
@@ -179,6 +178,10 @@ class LibraryBuilder:
                     continue
                 self.imports.add(text)
                 self._append_or_extend_import(text, nloc)
+                continue
+            if not isinstance(node, ALLOWED):
+                # a statement saved with its block (d2lbook 1.0.3 saves it as written)
+                self.chunks.append(Chunk(text, nloc, "stmt"))
                 continue
             target = _add_to_class_target(node)
             if target is not None:
@@ -194,8 +197,9 @@ class LibraryBuilder:
             for name in names:
                 if name in self.names:
                     self.diags.error(nloc, f"{name!r} is saved twice for tab {self.tab!r} "
-                                           f"(first at {self.names[name]})")
-                    return
+                                           f"(first at {self.names[name]}); the later "
+                                           "definition wins", code="saved-twice")
+                    self._drop(name)
                 self.names[name] = nloc
             kind = "class" if isinstance(node, ast.ClassDef) else (
                 "def" if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)) else "assign")
@@ -210,6 +214,12 @@ class LibraryBuilder:
                         chunk.inline[b.name] = (first - 1, b.end_lineno)
                 self.classes[node.name] = chunk
             self.chunks.append(chunk)
+
+    def _drop(self, name: str) -> None:
+        """Remove the earlier definition of ``name`` (a later one replaces it)."""
+        self.classes.pop(name, None)
+        self.chunks = [c for c in self.chunks
+                       if not (c.name == name and c.kind in ("def", "class", "assign"))]
 
     def _append_or_extend_import(self, text: str, loc: Loc) -> None:
         if self.chunks and self.chunks[-1].kind == "import":
@@ -276,9 +286,22 @@ def build_library(book: Book, diags: Diagnostics) -> dict[Path, str]:
         files[lib.lib_file] = LibraryBuilder(book, tab, lib, diags).build()
     vf = book.config.version_file
     if vf is not None:
-        files[vf] = (f'"""The d2l library, generated from the book {book.config.title!r}."""\n\n'
-                     f'__version__ = "{book.config.release}"\n')
+        files[vf] = version_file_text(vf, book.config.title, book.config.release)
     return files
+
+
+VERSION_RE = re.compile(r"^__version__\s*=.*$", re.M)
+
+
+def version_file_text(path: Path, title: str, release: str) -> str:
+    """The version file: an existing one keeps everything but its ``__version__`` line
+    (as d2lbook 1.0.3 does); a missing one gets a docstring and the version."""
+    line = f'__version__ = "{release}"'
+    old = path.read_text(encoding="utf-8") if path.is_file() else None
+    if old is not None and VERSION_RE.search(old):
+        return VERSION_RE.sub(lambda _: line, old, count=1)
+    return f'"""The d2l library, generated from the book {title!r}."""\n\n{line}\n'
+
 
 
 def write_library(files: dict[Path, str]) -> list[Path]:

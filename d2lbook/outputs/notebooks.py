@@ -56,7 +56,7 @@ from d2lbook.source.model import (
     UnknownRole,
     plain_text,
 )
-from d2lbook.util import atomic_write
+from d2lbook.util import atomic_write, book_files, check_write
 
 KERNEL = {"name": "python3", "display_name": "Python 3", "language": "python"}
 
@@ -104,8 +104,8 @@ class MarkdownWriter:
             return n.html
         if isinstance(n, Ref):
             t = self.refs.target(n.label)
-            if t is None:
-                return n.label
+            if t is None:  # unresolved: shown as ?? (as d2lbook 1.0.3's Sphinx does)
+                return "??"
             if n.kind == "eqref":
                 text = f"({self.refs.eq_number(n.label)})"
             elif n.kind == "ref":
@@ -250,15 +250,11 @@ def notebook_path(book: Book, tab: str, section: Section) -> Path:
     return book.config.output_dir / "notebooks" / tab / (section.path + ".ipynb")
 
 
-def _copy_resources(book: Book, dest: Path) -> None:
+def _copy_resources(book: Book, dest: Path, diags: Diagnostics | None = None) -> None:
+    refused: list[str] = []
     for res in book.config.resources:
-        src = book.root / res
-        if not src.exists():
-            continue
-        for f in src.rglob("*") if src.is_dir() else [src]:
-            if not f.is_file():
-                continue
-            out = dest / f.relative_to(book.root)
+        for f, rel in book_files(book.root, res, refused):  # links that leave the book
+            out = check_write(dest / rel, dest)
             st = f.stat()
             if out.exists():
                 ost = out.stat()
@@ -266,6 +262,10 @@ def _copy_resources(book: Book, dest: Path) -> None:
                     continue
             out.parent.mkdir(parents=True, exist_ok=True)
             shutil.copy2(f, out)
+    if diags is not None:
+        for rel in refused:
+            diags.warning(None, f"{rel} is a symbolic link that leaves the book; not copied",
+                          file="config.ini: [build] resources")
 
 
 def has_code(nb) -> bool:
@@ -292,5 +292,5 @@ def build_notebooks(book: Book, refs: Resolved, tabs: list[str],
             if not (path.exists() and path.read_text(encoding="utf-8") == text):
                 atomic_write(path, text)
             paths.append(path)
-        _copy_resources(book, book.config.output_dir / "notebooks" / tab)
+        _copy_resources(book, book.config.output_dir / "notebooks" / tab, diags)
     return paths

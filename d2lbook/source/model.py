@@ -178,6 +178,7 @@ class CodeCell:
     is_setup: bool = False  # the interact-select setup cell: dropped from outputs
     required_libs: tuple[str, ...] = ()
     lines: tuple[int, ...] = ()  # the .md line of each line of ``source`` (executable cells)
+    tab_mark: tuple[str, ...] = ()  # the tabs as the #@tab / %%tab mark names them ("all")
 
     def md_line(self, i: int) -> int:
         """The 1-based .md line of the 0-based line ``i`` of ``source``."""
@@ -212,6 +213,7 @@ class MathBlock:
     tex: str
     loc: Loc
     label: str | None = None
+    slide: str | None = None  # "new" for [**$$..$$**], "continue" for (**$$..$$**)
 
 
 @dataclass

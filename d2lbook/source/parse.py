@@ -59,9 +59,15 @@ from d2lbook.source.model import (
     plain_text,
     walk_blocks,
 )
+from d2lbook.util import book_path
 
+# markdown-it stops reading a file where blocks nest deeper than ``maxNesting`` levels (a
+# list and its item are two levels) and drops the rest without a word; CommonMark's
+# preset allows 20 (ten nested lists). A book never needs more than NESTING_LIMIT; the
+# parser is given a little more so that reaching the limit is seen and reported.
+NESTING_LIMIT = 100
 _MD = (
-    MarkdownIt("commonmark", {"html": True})
+    MarkdownIt("commonmark", {"html": True, "maxNesting": NESTING_LIMIT + 4})
     .enable("table")
     .enable("strikethrough")
     .use(dollarmath_plugin, allow_space=True, allow_digits=True, double_inline=True)
@@ -123,7 +129,7 @@ class SectionParser:
         parts: list[str] = []
         for p in (self.dir / rel).parts:
             if p == "..":
-                if parts:
+                if parts and parts[-1] != "..":  # "../.." stays above the book
                     parts.pop()
                 else:
                     parts.append("..")
@@ -156,8 +162,11 @@ class SectionParser:
             if mb:
                 tabs = tuple(split_tabs(mb.group(1)))
                 if open_tab is not None:
-                    self.error(open_tab[0], ":begin_tab: without :end_tab: before the next "
-                               f":begin_tab: on line {i + 1}")
+                    # d2lbook 1.0.3 closes a tab block at the next :begin_tab:
+                    self.diags.error(self.loc(open_tab[0]), ":begin_tab: without :end_tab: "
+                                     f"before the next :begin_tab: on line {i + 1} (closed "
+                                     "there)", code="unclosed-tab")
+                    regions.append((open_tab[0], i, open_tab[1]))
                 self._check_tabs(i, tabs, allow_all=True)
                 open_tab = (i, tabs)
                 lines[i] = ""
@@ -172,7 +181,9 @@ class SectionParser:
             self.error(fence[2], f"unclosed code fence {fence[0] * fence[1]!r}")
             lines = lines[: fence[2]]  # do not parse the unterminated rest as code
         if open_tab is not None:
-            self.error(open_tab[0], ":begin_tab: without :end_tab:")
+            self.diags.error(self.loc(open_tab[0]), ":begin_tab: without :end_tab: (closed at "
+                             "the end of the file)", code="unclosed-tab")
+            regions.append((open_tab[0], len(lines), open_tab[1]))
         return "\n".join(lines), regions
 
     def _check_tabs(self, line0: int, tabs: tuple[str, ...], allow_all: bool) -> None:
@@ -189,11 +200,23 @@ class SectionParser:
     def parse(self) -> list[Block]:
         text, regions = self.prescan()
         tokens = _MD.parse(text)
+        self.check_nesting(tokens)
         blocks, _ = self.blocks(tokens, 0, None)
         blocks = self.attach(blocks)
         if regions:
             blocks = self.group_tabs(blocks, regions)
         return blocks
+
+    def check_nesting(self, tokens: list[Token]) -> None:
+        """An error at the first block nested deeper than :data:`NESTING_LIMIT` levels:
+        markdown-it would silently drop everything after it."""
+        for t in tokens:
+            if t.level >= NESTING_LIMIT:
+                self.error(t.map[0] if t.map else 0,
+                           f"lists or quotes nested more than {NESTING_LIMIT} levels deep "
+                           "(a list and its item count two): the rest of the file cannot be "
+                           "read; flatten the nesting")
+                return
 
     def blocks(self, tokens: list[Token], i: int, close: str | None) -> tuple[list[Block], int]:
         out: list[Block] = []
@@ -313,8 +336,9 @@ class SectionParser:
         kept_lines: list[int] = []
         hide_code = hide_output = expect_error = False
         required: tuple[str, ...] = ()
+        first = next((j for j, ln in enumerate(lines) if ln.strip()), 0)
         for j, line in enumerate(lines):
-            if j == 0 and (m := CELL_MAGIC_TAB_RE.match(line)):
+            if j == first and (m := CELL_MAGIC_TAB_RE.match(line)):
                 tabs = split_tabs(m.group(1))
                 self._check_tabs(line0 + 1, tuple(tabs), allow_all=True)
                 continue
@@ -351,7 +375,8 @@ class SectionParser:
         cell = CodeCell(source, lang, self.loc(line0), executable=True, tabs=tab_t,
                         index=-1 if is_setup else self.code_index, hide_code=hide_code,
                         hide_output=hide_output, expect_error=expect_error,
-                        is_setup=is_setup, required_libs=required, lines=tuple(kept_lines))
+                        is_setup=is_setup, required_libs=required, lines=tuple(kept_lines),
+                        tab_mark=tuple(tabs or ()))
         if not is_setup:
             self.code_index += 1
         return cell
@@ -376,6 +401,11 @@ class SectionParser:
                     toc.numbered = True
                 continue
             path = self.resolve(s.removesuffix(".md"))
+            if s.startswith("/") or path.split("/")[0] in ("..", "") or "\\" in s \
+                    or "\x00" in s:
+                self.error(line0 + 1 + j, f"toc entry {s!r} lies outside the book: entries "
+                                          "are paths relative to the file, inside the book")
+                continue
             toc.entries.append(TocEntry(path, self.loc(line0 + 1 + j)))
         return toc
 
@@ -386,8 +416,8 @@ class SectionParser:
             return Raw("rst-only-" + m.group(1), _dedent(m.group(2)), self.loc(line0))
         if not s:
             return None
-        self.warning(line0, "eval_rst content passed through unmapped: "
-                            f"{s.splitlines()[0][:60]!r}")
+        self.diags.warning(self.loc(line0), "eval_rst content passed through unmapped: "
+                           f"{s.splitlines()[0][:60]!r}", code="unmapped-rst")
         return Raw("rst", content, self.loc(line0))
 
     # ----------------------------------------------------------- paragraphs
@@ -399,10 +429,17 @@ class SectionParser:
         cur_line = line0
         line = line0
         for n in inl:
+            slide = None
+            if isinstance(n, Slide) and not n.only_slides \
+                    and len(_strip_breaks(n.children)) == 1 \
+                    and isinstance(_strip_breaks(n.children)[0], _DisplayMath):
+                # (**$$...$$**): an equation marked for the slides is still an equation
+                slide = "new" if n.new_slide else "continue"
+                n = _strip_breaks(n.children)[0]
             if isinstance(n, _DisplayMath):
                 if _strip_breaks(cur):
                     out.append(Paragraph(_strip_breaks(cur), self.loc(cur_line)))
-                out.append(MathBlock(n.tex, self.loc(n.line)))
+                out.append(MathBlock(n.tex, self.loc(n.line), slide=slide))
                 cur = []
                 cur_line = n.line
                 continue
@@ -507,9 +544,14 @@ class SectionParser:
         for b in blocks:
             if isinstance(b, Paragraph):
                 attrs, rest = _leading_attrs(b.children)
-                if attrs and not _strip_breaks(rest) and out:
-                    if self._attach_attrs(out[-1], attrs):
+                if attrs and out and not isinstance(out[-1], Paragraph) \
+                        and self._attach_attrs(out[-1], attrs):
+                    if not _strip_breaks(rest):
                         continue
+                    # ``:label:`x``` under a heading (or equation), with the paragraph
+                    # on the very next line
+                    b = Paragraph(_strip_breaks(rest), Loc(b.loc.file, b.loc.line + 1))
+                    attrs = []
                 fig = self.figure(b)
                 if fig is not None:
                     out.append(fig)
@@ -524,10 +566,12 @@ class SectionParser:
                                                  "could apply to")
                     continue
             if isinstance(b, Table) and out and isinstance(out[-1], Paragraph):
-                cap = _caption(out[-1].children)
-                if cap is not None:
+                found = _caption(out[-1].children)
+                if found is not None:
                     out.pop()
-                    b.caption = cap
+                    b.caption, label = found
+                    if label and b.label is None:
+                        b.label = label
             out.append(b)
         for b in out:
             if isinstance(b, Heading):
@@ -660,12 +704,19 @@ def _only_role(nodes: list, role: str) -> UnknownRole | None:
     return None
 
 
-def _caption(nodes: list) -> list | None:
+def _caption(nodes: list) -> tuple[list, str | None] | None:
+    """A table caption paragraph: ``:Caption text``, optionally followed by
+    ``:label:`tab_x``` (on the next line or at the end), and the label if any."""
     kids = _strip_breaks(nodes)
-    if kids and isinstance(kids[0], Text) and kids[0].text.startswith(": "):
-        first = Text(kids[0].text[2:])
-        return [first, *kids[1:]] if first.text else kids[1:]
-    return None
+    if not kids or not isinstance(kids[0], Text) or not kids[0].text.startswith(":") \
+            or kids[0].text.startswith("::"):
+        return None
+    label = None
+    if isinstance(kids[-1], UnknownRole) and kids[-1].role == "label":
+        label = kids[-1].content.strip()
+        kids = _strip_breaks(kids[:-1])
+    first = Text(kids[0].text[1:].lstrip())
+    return ([first, *kids[1:]] if first.text else kids[1:]), label
 
 
 def _slides(nodes: list) -> list:
@@ -723,13 +774,14 @@ def read_source(path: Path, file: str, diags: Diagnostics) -> str | None:
 def parser_version() -> str:
     """What a cached parse depends on besides the text: the code of the source package
     (and of config.py and errors.py, whose types it stores) and markdown-it's versions."""
-    from importlib.metadata import version
+    import markdown_it
+    import mdit_py_plugins
 
     from d2lbook.util import code_hash
 
     here = Path(__file__).resolve().parent
     return code_hash(here, here.parent / "config.py", here.parent / "errors.py") + "-" + \
-        version("markdown-it-py") + "-" + version("mdit-py-plugins")
+        markdown_it.__version__ + "-" + mdit_py_plugins.__version__
 
 
 class ParseCache:
@@ -763,7 +815,8 @@ class ParseCache:
         from d2lbook.util import atomic_write
 
         keep = {k: v for k, v in self.entries.items() if k in self.used}
-        atomic_write(self.path, pickle.dumps((parser_version(), keep), protocol=5))
+        atomic_write(self.path, pickle.dumps((parser_version(), keep), protocol=5),
+                     user_cache=True)
         self.dirty = False
 
 
@@ -811,6 +864,9 @@ def load_book(root: Path | str, diags: Diagnostics | None = None,
         fpath = root / file
         if path in sections:
             diags.error(ref, f"{file} is listed in more than one toc")
+            return
+        if book_path(root, file) is None:
+            diags.error(ref, f"toc entry {file} is a symbolic link that leaves the book")
             return
         if not fpath.is_file():
             diags.error(ref, f"toc entry names a missing file: {file}",

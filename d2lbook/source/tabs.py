@@ -138,3 +138,17 @@ def code_cells(section: Section, tab: str, lib: LibConfig | None = None) -> list
 def has_tab(section: Section, tab: str) -> bool:
     """Whether the section has any executable code for ``tab``."""
     return bool(code_cells(section, tab))
+
+
+def names_tab(section: Section, tab: str, all_tabs: list[str]) -> bool:
+    """Whether ``section`` names ``tab`` itself: in a code cell's ``#@tab`` mark or a
+    ``:begin_tab:`` (``all`` does not count). d2lbook 1.0.3 gives a section no notebook,
+    and so no library code, for a tab other than the default that it never names."""
+    from d2lbook.source.model import CodeCell, TabBlock, walk_blocks
+
+    for b in walk_blocks(section.blocks):
+        if isinstance(b, CodeCell) and b.executable and tab in b.tab_mark:
+            return True
+        if isinstance(b, TabBlock) and tab in b.tabs and set(b.tabs) != set(all_tabs):
+            return True
+    return False

@@ -52,9 +52,10 @@ from d2lbook.source.model import (
     walk_blocks,
     walk_inlines,
 )
-from d2lbook.util import atomic_write
+from d2lbook.util import atomic_write, book_files, book_path, check_write
 
 HERE = Path(__file__).resolve().parent
+SIDEBAR_WINDOW = 25  # a long sidebar list shows this many entries each side of the open one
 STATE_FILE = ".d2lbook-html.json"
 MATH_RE = re.compile("\x00(\\d+)\x00")
 STATE_VERSION = 1
@@ -201,8 +202,9 @@ class Builder:
     def _load_state(self) -> dict:
         try:
             data = json.loads(self.state_path.read_text(encoding="utf-8"))
-            if data.get("version") == STATE_VERSION:
-                return data
+            if isinstance(data, dict) and data.get("version") == STATE_VERSION \
+                    and _state_ok(data):
+                return data  # a state of another shape (a damaged file) means: build all
         except (OSError, ValueError):
             pass
         return {"version": STATE_VERSION, "pages": {}, "assets": ""}
@@ -273,8 +275,8 @@ class Builder:
         for key in ("favicon", "html_logo"):
             v = (cfg.get("html", key, "") or "").strip()
             if v and not v.startswith("http"):
-                p = self.site.root / v
-                if p.is_file():
+                p = book_path(self.site.root, v)  # never a file outside the book
+                if p is not None and p.is_file():
                     out[key] = p
                 else:
                     self.diags.warning(None, f"[html] {key}: {v} does not exist",
@@ -282,8 +284,8 @@ class Builder:
         for key in ("include_css", "include_js"):
             v = cfg.get("html", key, "") or ""
             for i, item in enumerate(x.strip() for x in re.split(r"[,\n]", v) if x.strip()):
-                p = self.site.root / item
-                if p.is_file():
+                p = book_path(self.site.root, item)
+                if p is not None and p.is_file():
                     out[f"{key}{i}"] = p
                 else:
                     self.diags.warning(None, f"[html] {key}: {item} does not exist",
@@ -307,7 +309,8 @@ class Builder:
             except OSError:
                 st = None
             if st is not None:
-                parts.append((tab, str(nb), st.st_mtime_ns, st.st_size, r.quick))
+                parts.append((tab, str(nb), st.st_mtime_ns, st.st_size, r.quick,
+                              getattr(r, "why_quick", "")))
             else:
                 parts.append((tab, _sha(json.dumps(r.outputs, sort_keys=True, default=str)),
                               r.quick))
@@ -380,6 +383,19 @@ class Builder:
         downloads, colabs, copies = [], [], []
         repos = self._colab
         for tab in self.site.tabs:
+            deck = self.notebooks_dir.parent / "slides" / tab / (sec.path + ".html")
+            if deck.is_file():  # `build slides` (d2lbook.outputs.slides) made one
+                rel = f"slides/{tab}/{sec.path}.html"
+                copies.append((deck, self.out / rel))
+                downloads.append({"tab": tab, "name": tab_name(tab), "slides": True,
+                                  "url": rel_prefix(sec.path) + rel,
+                                  "title": self.site.strings["slides_title"].format(
+                                      tab=tab_name(tab))})
+                assets = self.notebooks_dir.parent / "slides" / "_reveal"
+                if not getattr(self, "_slide_assets", False) and assets.is_dir():
+                    self._slide_assets = True
+                    copies += [(f, self.out / "slides" / "_reveal" / f.relative_to(assets))
+                               for f in assets.rglob("*") if f.is_file()]
             src = self.notebooks_dir / tab / (sec.path + ".ipynb")
             if not src.is_file():
                 continue
@@ -476,6 +492,7 @@ class Builder:
         t1 = time.perf_counter()
         self.out.mkdir(parents=True, exist_ok=True)
         self.sidebars: dict = {}
+        self._sibling_index: dict[int, tuple[list[str], dict[str, int]]] = {}
         self._order = book.ordered()
         self._position = {x.path: k for k, x in enumerate(self._order)}
         new_state = {"version": STATE_VERSION, "pages": {}, "images": {},
@@ -516,7 +533,9 @@ class Builder:
             if not dest.exists():
                 write(dest, data)
         for f in sorted(files):
-            if katex_mod.copy_if_changed(self.site.root / f, self.out / f):
+            if book_path(self.site.root, f) is None:  # checked when rendered; never copied
+                continue
+            if katex_mod.copy_if_changed(self.site.root / f, check_write(self.out / f, self.out)):
                 self.report.written.append(self.out / f)
         for src, dst in copies:
             if katex_mod.copy_if_changed(src, dst):
@@ -533,7 +552,7 @@ class Builder:
         # pages of sections no longer in the book, and images no page shows
         for path in old_pages:
             if path not in new_state["pages"]:
-                (self.out / page_url(path)).unlink(missing_ok=True)
+                check_write(self.out / page_url(path), self.out).unlink(missing_ok=True)
                 self.report.removed.append(self.out / page_url(path))
         if prune_images and (self.out / "_images").is_dir():
             keep = {n for names in new_state["images"].values() for n in names}
@@ -549,7 +568,15 @@ class Builder:
             self.report.search = "skipped"
         elif todo or self.report.removed or not (
                 self.out / "pagefind" / "pagefind.js").is_file():
-            self.report.search = run_pagefind(self.out, self.diags)
+            from d2lbook.outputs.html import search_bg
+
+            if getattr(self, "background_search", False) and not self.report.removed \
+                    and search_bg.wanted(self.out, len(todo), len(pages)):
+                # a small edit: re-index in the background; the previous index answers
+                # until the new one replaces it
+                self.report.search = search_bg.start(self.out)
+            else:
+                self.report.search = run_pagefind(self.out, self.diags)
         else:
             self.report.search = "up to date"
         tm["search"] = time.perf_counter() - t1
@@ -605,6 +632,14 @@ class Builder:
             p.result.body = MATH_RE.sub(lambda m, o=out: o[int(m.group(1))], p.result.body)
 
     # ------------------------------------------------------------- pages
+    def _index(self, paths: list[str]) -> dict[str, int]:
+        """Positions in a list of sibling sections (kept per list: pages share them)."""
+        memo = self._sibling_index
+        key = id(paths)
+        if key not in memo or memo[key][0] is not paths:
+            memo[key] = (paths, {p: i for i, p in enumerate(paths)})
+        return memo[key][1]
+
     def sidebar(self, prefix: str, current: str | None) -> str:
         """The table of contents: every chapter, and the sections of the chapters on the
         way to ``current`` (the others open on their own pages), which keeps pages small."""
@@ -615,12 +650,26 @@ class Builder:
             chain.append(p)
             p = book.sections[p].parent
         top = chain[-2] if len(chain) >= 2 else None  # the top-level entry holding current
-        ck = (prefix, top)
+        # a long list (many sibling sections) shows a window around the open entry, so
+        # that a page's size does not grow with the number of its siblings
+        lists = [book.index, *chain[1:]]
+        long = any(len(book.sections[q].children) > 2 * SIDEBAR_WINDOW + 1
+                   for q in lists if q in book.sections)
+        ck = (prefix, top, current if long else None)
         if ck not in self.sidebars:
             open_set = set(chain)
 
             def items(paths: list[str], depth: int) -> str:
                 out = []
+                before = after = 0
+                if len(paths) > 2 * SIDEBAR_WINDOW + 1:
+                    index = self._index(paths)
+                    here = next((index[q] for q in chain if q in index), 0)
+                    lo = max(0, min(here - SIDEBAR_WINDOW, len(paths) - 2 * SIDEBAR_WINDOW - 1))
+                    before, after = lo, len(paths) - lo - 2 * SIDEBAR_WINDOW - 1
+                    paths = paths[lo:lo + 2 * SIDEBAR_WINDOW + 1]
+                if before:
+                    out.append(f'<li class="leaf more">… ({before})</li>\n')
                 for path in paths:
                     s = book.sections.get(path)
                     if s is None:
@@ -632,6 +681,8 @@ class Builder:
                     cls = "open" if kids else "closed" if s.children else "leaf"
                     out.append(f'<li class="{cls}"><a href="{attr(prefix + page_url(path))}">'
                                f'{num}{esc(plain_text(s.title) or path)}</a>{kids}</li>\n')
+                if after:
+                    out.append(f'<li class="leaf more">… ({after})</li>\n')
                 return f'<ul class="toc-l{depth}">\n{"".join(out)}</ul>' if out else ""
 
             root = book.sections.get(book.index)
@@ -692,7 +743,7 @@ class Builder:
             header_links=self.links, sidebar=sidebar, crumbs=crumbs, prev=prev, next=nxt,
             content=(p.result.body if p.result else "") + (
                 f'<p class="discussion"><a href="{attr(discuss)}">{esc(s["discuss"])}</a></p>'
-                if discuss else ""), quick=p.result.quick if p.result else False,
+                if discuss else ""), quick=p.result.quick if p.result else "",
             downloads=downloads, colabs=colabs, is_search=p.path == site.search_page,
             search_url=prefix + page_url(site.search_page),
             is_home=is_home, index_url=prefix + "index.html",
@@ -733,12 +784,26 @@ class Builder:
             katex_mod.KatexRenderer(Path(kdir)).copy_assets(static / "katex")
         for f in self.extra.values():
             katex_mod.copy_if_changed(f, static / f.name)
+        refused: list[str] = []
         for res in getattr(self.book.config, "resources", []) or []:
-            src = self.site.root / res
-            if src.is_dir():
-                for f in src.rglob("*"):
-                    if f.is_file():
-                        katex_mod.copy_if_changed(f, self.out / f.relative_to(self.site.root))
+            for f, rel in book_files(self.site.root, res, refused):  # links out: skipped
+                katex_mod.copy_if_changed(f, check_write(self.out / rel, self.out))
+        for rel in refused:
+            self.diags.warning(None, f"{rel} is a symbolic link that leaves the book; not "
+                                     "copied", file="config.ini: [build] resources")
+
+
+def _state_ok(data: dict) -> bool:
+    """Whether a build state read back has the shape :meth:`Builder.build` writes."""
+    def strs(v) -> bool:
+        return isinstance(v, list) and all(isinstance(x, str) for x in v)
+
+    pages, images, cites = data.get("pages", {}), data.get("images", {}), data.get("cites", {})
+    return (isinstance(pages, dict) and all(isinstance(v, str) for v in pages.values())
+            and isinstance(images, dict) and all(strs(v) for v in images.values())
+            and isinstance(cites, dict)
+            and all(isinstance(v, list) and len(v) == 2 and strs(v[1]) for v in cites.values())
+            and isinstance(data.get("assets", ""), str | None))
 
 
 def run_pagefind(site_dir: Path, diags: Diagnostics) -> str:
@@ -764,7 +829,8 @@ def run_pagefind(site_dir: Path, diags: Diagnostics) -> str:
 
 def build_html(book: Book, refs, out_dir: Path | str, results=None,
                diags: Diagnostics | None = None, changed=None, search: bool | None = None,
-               notebooks_dir: Path | None = None) -> BuildReport:
+               notebooks_dir: Path | None = None,
+               background_search: bool = False) -> BuildReport:
     """Write the website for ``book`` into ``out_dir``.
 
     ``results``: ``{tab: {section path: SectionResult}}`` from the eval step, or None.
@@ -776,6 +842,8 @@ def build_html(book: Book, refs, out_dir: Path | str, results=None,
         search = changed is None
     b = Builder(book, refs, Path(out_dir), results=results, diags=diags, search=search,
                 notebooks_dir=notebooks_dir)
+    # after a small change, the search index is updated by a detached process (search_bg)
+    b.background_search = background_search  # type: ignore[attr-defined]
     return b.build()
 
 

@@ -75,7 +75,8 @@ class JsonCache:
 
         try:
             atomic_write(self.path, json.dumps({"version": self.version, "items": self.items},
-                                               ensure_ascii=False, separators=(",", ":")))
+                                               ensure_ascii=False, separators=(",", ":")),
+                         user_cache=True)
             self._mtime = self.path.stat().st_mtime_ns
         except OSError:
             return  # a read-only cache folder only costs speed

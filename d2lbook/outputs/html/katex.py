@@ -18,6 +18,7 @@ import subprocess
 from pathlib import Path
 
 from d2lbook.outputs.html.cache import open_cache
+from d2lbook.util import check_write
 
 HERE = Path(__file__).resolve().parent
 SCRIPT = HERE / "katex_render.js"
@@ -174,6 +175,7 @@ def copy_if_changed(src: Path, dst: Path) -> bool:
             return False
     except FileNotFoundError:
         pass
+    check_write(dst)
     dst.parent.mkdir(parents=True, exist_ok=True)
     tmp = dst.with_name(f".{dst.name}.{os.getpid()}.tmp")
     shutil.copyfile(src, tmp)

@@ -57,6 +57,7 @@ from d2lbook.source.model import (
     UnknownRole,
     plain_text,
 )
+from d2lbook.util import book_path
 
 esc = html.escape
 
@@ -100,7 +101,7 @@ class PageResult:
     math: list[tuple[str, bool, Loc]] = field(default_factory=list)
     images: list[OutputImage] = field(default_factory=list)
     files: set[str] = field(default_factory=set)  # book files the page shows (root-relative)
-    quick: bool = False
+    quick: str = ""  # quick-mode outputs shown: why ("changed", "gpu", "missing"); "" if not
 
 
 class PageRenderer:
@@ -223,7 +224,11 @@ class PageRenderer:
         if root_path.startswith("../") or root_path.startswith("/"):
             self.warn(loc, f"{what} {root_path!r} lies outside the book; not shown")
             return None
-        if not (self.site.root / root_path).is_file():
+        full = book_path(self.site.root, root_path)
+        if full is None:
+            self.warn(loc, f"{what} {root_path!r} is a link that leaves the book; not shown")
+            return None
+        if not full.is_file():
             self.warn(loc, f"{what} {root_path!r} does not exist; not shown")
             return None
         self.result.files.add(root_path)
@@ -245,8 +250,9 @@ class PageRenderer:
     def ref(self, n: Ref) -> str:
         refs = self.site.refs
         t = refs.target(n.label) if refs is not None else None
-        if t is None:
-            return f'<span class="xref missing">{esc(n.text or n.label)}</span>'
+        if t is None:  # an unresolved reference shows as ?? (as with Sphinx), naming the label
+            return (f'<span class="xref missing" title="unresolved reference: '
+                    f'{attr(n.label)}">??</span>')
         if n.kind == "eqref":
             text = n.text or f"({refs.eq_number(n.label)})"
             body = esc(text)
@@ -455,7 +461,7 @@ class PageRenderer:
                           "its code is shown without outputs")
             return None
         if getattr(sec_res, "quick", False):
-            self.result.quick = True
+            self.result.quick = getattr(sec_res, "why_quick", "") or "missing"
         outputs = getattr(sec_res, "outputs", None) or {}
         if cell.index not in outputs:
             self.warn(cell.loc, f"section {self.section.path}, {tab} cell {cell.index + 1}: "

@@ -63,7 +63,7 @@ from d2lbook.source.model import (
     UnknownRole,
     plain_text,
 )
-from d2lbook.util import atomic_write
+from d2lbook.util import atomic_write, book_path, check_write
 
 _SPECIAL = {
     "\\": r"\textbackslash{}", "{": r"\{", "}": r"\}", "$": r"\$", "&": r"\&", "#": r"\#",
@@ -151,7 +151,7 @@ class Writer:
         if isinstance(n, Ref):
             t = self.refs.target(n.label)
             if t is None:
-                return esc(n.label)
+                return "??"  # unresolved, as Sphinx shows it
             lab = _label(n.label)
             if n.kind == "eqref":
                 return f"\\eqref{{{lab}}}"
@@ -271,6 +271,10 @@ class Writer:
         if re.match(r"^[a-z]+://", b.src):
             self.diags.warning(b.loc, f"remote image {b.src} is not included in the PDF")
             return
+        if book_path(self.book.root, b.path) is None:
+            self.diags.warning(b.loc, f"image {b.src!r} lies outside the book (a path or a "
+                                      "link that leaves it); left out of the PDF")
+            return
         f = self.image_file(self.book.root / b.path, b.loc)
         if f is None:
             return
@@ -282,7 +286,7 @@ class Writer:
             except ValueError:
                 pass
         cap = self.inline(b.caption, section)
-        capcmd = f"\\caption{{{cap}}}" if b.label else f"\\caption*{{{cap}}}"
+        capcmd = f"\\caption{_short(b.caption)}{{{cap}}}" if b.label else f"\\caption*{{{cap}}}"
         lab = f"\\label{{{_label(b.label)}}}" if b.label else ""
         self.emit(f"\\begin{{figure}}[htbp]\n\\centering\n"
                   f"\\includegraphics[width={width}]{{{f}}}\n{capcmd}{lab}\n\\end{{figure}}\n",
@@ -296,7 +300,7 @@ class Writer:
             rows.append(" & ".join(self.inline(c, section) for c in cells[:len(b.align)])
                         + " \\\\")
         cap = self.inline(b.caption, section)
-        capcmd = (f"\\caption{{{cap}}}" if b.label else
+        capcmd = (f"\\caption{_short(b.caption)}{{{cap}}}" if b.label else
                   (f"\\caption*{{{cap}}}" if cap else ""))
         lab = f"\\label{{{_label(b.label)}}}" if b.label else ""
         body = "\n".join(rows)
@@ -433,11 +437,14 @@ class Writer:
         if zh:
             fonts.append(f"\\setCJKmainfont{{{cjk}}}[BoldFont=Noto Sans CJK SC]")
             fonts.append("\\setCJKsansfont{Noto Sans CJK SC}\n\\setCJKmonofont{Noto Sans Mono CJK SC}")
+        # a font named in config.ini but not installed falls back to the default (d2l-en
+        # names Source Serif Pro, which few machines have)
         if main_font:
-            fonts.append(f"\\setmainfont{{{main_font}}}")
+            fonts.append(f"\\IfFontExistsTF{{{main_font}}}{{\\setmainfont{{{main_font}}}}}{{}}")
         if sans_font:
-            fonts.append(f"\\setsansfont{{{sans_font}}}")
-        fonts.append(f"\\setmonofont{{{mono_font}}}[Scale=0.9]")
+            fonts.append(f"\\IfFontExistsTF{{{sans_font}}}{{\\setsansfont{{{sans_font}}}}}{{}}")
+        fonts.append(f"\\IfFontExistsTF{{{mono_font}}}{{\\setmonofont{{{mono_font}}}[Scale=0.9]}}"
+                     "{\\setmonofont{DejaVu Sans Mono}[Scale=0.9]}")
         title = esc(cfg.title or cfg.name)
         author = esc(cfg.author)
         return "\n".join([
@@ -483,6 +490,16 @@ def _svg_to_pdf(src: Path, out: Path) -> bool:
 def pdf_name(book: Book, tab: str) -> str:
     name = book.config.name
     return f"{name}.pdf" if tab == book.config.default_tab else f"{name}-{tab}.pdf"
+
+
+def _short(caption: list) -> str:
+    """``[plain text]``: the list-of-figures entry of a caption, without the links and
+    citations that break LaTeX's moving arguments (d2l-en cites inside captions)."""
+    from d2lbook.source.model import plain_text
+
+    text = re.sub(r"\s+", " ", plain_text(caption)).strip()
+    text = re.sub(r"[\\{}\[\]%#&$^_~]", "", text)
+    return f"[{text}]" if text else ""
 
 
 def write_tex(book: Book, refs: Resolved, tab: str, diags: Diagnostics,
@@ -557,7 +574,8 @@ def typeset(book: Book, tex: Path, linemap: list[tuple[int, Loc]], tab: str) -> 
             diags.append(Diagnostic("error", f"LaTeX: {msg}{where}\n{excerpt}\n"
                                              f"full log: {log_path}", loc))
         raise BuildError(diags)
-    dest = book.config.output_dir / "pdf" / pdf_name(book, tab)
+    dest = check_write(book.config.output_dir / "pdf" / pdf_name(book, tab),
+                       book.config.output_dir)
     tmp = dest.with_suffix(".tmp")
     shutil.copyfile(pdf, tmp)
     tmp.replace(dest)
