@@ -197,6 +197,9 @@ def test_marker_parsing():
             1: [{"output_type": "execute_result", "data": {"text/plain": "validation accuracy 0.74"}}]}
     assert printed_value(outs, "validation accuracy") == 0.74
     assert printed_value(outs, "loss") is None
+    assert printed_value(outs, "validation accuracy@1") == 0.70
+    assert printed_value(outs, "validation accuracy@-1") == 0.74
+    assert printed_value(outs, "validation accuracy@3") is None
 
 
 def test_numbers_within_tolerance_pass(tmp_path):

@@ -7,8 +7,8 @@ an HTML comment that no reader sees::
     困惑度降到了 7.3 左右<!--result: validation perplexity ±8%-->。
 
 The marker names a metric as the code prints it (``validation accuracy: 0.731``); the
-check takes the last value printed after that name in the section's stored full-mode
-outputs (:mod:`d2lbook.store`, default tab unless ``tab=`` is given) and compares it with
+check takes the last value printed after that name (``loss@2``: the second one, ``@1`` the
+first) in the section's stored full-mode outputs (:mod:`d2lbook.store`, default tab unless ``tab=`` is given) and compares it with
 the number just before the marker, within the tolerance (absolute, or relative with
 ``%``; default 5 %). A quoted percentage (``85%``) is compared as 0.85.
 
@@ -91,9 +91,15 @@ def markers(section) -> list[Marker]:
 
 
 def printed_value(outputs: dict[int, list[dict]], metric: str) -> float | None:
-    """The last value printed after ``metric`` in text outputs (streams, text/plain)."""
+    """The value printed after ``metric`` in text outputs (streams, text/plain): the last
+    one, or with ``name@k`` the k-th (1-based; negative counts from the end)."""
+    which = -1
+    m = re.fullmatch(r"(.*?)@(-?\d+)", metric.strip())
+    if m and int(m.group(2)) != 0:
+        metric, which = m.group(1).strip(), int(m.group(2))
+        which = which - 1 if which > 0 else which
     pattern = re.compile(re.escape(metric) + r"\s*[:=]?\s*([-+]?\d[\d,]*(?:\.\d+)?(?:[eE][-+]?\d+)?)")
-    found = None
+    found: list[float] = []
     for index in sorted(outputs):
         for out in outputs[index]:
             texts = []
@@ -104,9 +110,11 @@ def printed_value(outputs: dict[int, list[dict]], metric: str) -> float | None:
                 texts.append(data["text/plain"])
             for t in texts:
                 t = "".join(t) if isinstance(t, list) else str(t)
-                for m in pattern.finditer(t):
-                    found = float(m.group(1).replace(",", ""))
-    return found
+                found.extend(float(v.group(1).replace(",", "")) for v in pattern.finditer(t))
+    try:
+        return found[which]
+    except IndexError:
+        return None
 
 
 def check_numbers(book, diags, results: dict[str, dict]) -> tuple[int, list[str]]:
