@@ -1,7 +1,7 @@
 # One entry point. Every target creates or reuses .venv and installs what it needs.
 #   make book   build the library, run the book's code in quick mode (CPU), build the website
 #   make test   ruff + the whole test suite (including quick-mode evaluation of every section)
-#   make lib | notebooks | eval | html | pdf | serve | bench | check | clean
+#   make lib | notebooks | eval | pkg | html | pdf | serve | bench | check | clean
 
 PYTHON  ?= python3
 VENV    := .venv
@@ -17,7 +17,7 @@ ifneq ($(wildcard ../shared/data/SHA1SUMS),)
 export D2L_DATA_DIR ?= $(abspath ../shared/data)
 endif
 
-.PHONY: book test lib notebooks eval html pdf serve bench check clean env
+.PHONY: book test lib notebooks eval pkg html pdf serve bench check clean env
 
 env: $(STAMP)
 
@@ -49,6 +49,7 @@ html: $(STAMP) $(NODE)
 book: $(STAMP) $(NODE)
 	$(D2LBOOK) build lib --strict
 	$(D2LBOOK) build eval --quick -j $(JOBS)
+	$(D2LBOOK) build pkg
 	$(D2LBOOK) build html
 	@echo
 	@echo "The website is in $(BOOK)/_build/html (index.html)."
@@ -56,6 +57,9 @@ book: $(STAMP) $(NODE)
 
 pdf: $(STAMP)
 	$(D2LBOOK) build pdf
+
+pkg: $(STAMP)
+	$(D2LBOOK) build pkg
 
 serve: $(STAMP) $(NODE)
 	$(D2LBOOK) serve

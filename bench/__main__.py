@@ -8,6 +8,7 @@
     python -m bench smoke                a tiny run of the harness (used by the tests)
     python -m bench gpu-prepare          fill .gpu/ for the GPU checks (see bench/gpu.py)
     python -m bench gpu [--smoke]        the GPU checks, on a lent GPU (--smoke: on this CPU)
+    python -m bench compat [...]         the public d2l notebooks on our library (bench/compat.py)
 
 Options: --rounds N, --warmup N. The reference environment (.venv-ref: d2l 1.0.3,
 d2lbook 1.0.3 and the same torch as ours) is created on first use. Results go to
@@ -266,6 +267,12 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--part", action="append", choices=["bench", "sections"],
                    help="gpu: only this part (repeatable)")
     p.add_argument("--warmup", type=int, default=1)
+    if argv is None:
+        argv = sys.argv[1:]
+    if argv[:1] == ["compat"]:  # its own options: python -m bench compat --help
+        from bench import compat
+
+        return compat.main(argv[1:])
     a = p.parse_args(argv)
     if "gpu-prepare" in a.what or "gpu" in a.what:
         from bench import gpu

@@ -12,8 +12,8 @@ needs no change (``build html`` never runs code). A full build starts from an em
 ``_build`` and, for ours, an empty cache folder (``XDG_CACHE_HOME``: parse, KaTeX and
 highlight caches), so neither side reuses anything. Wall time and peak memory
 (``/usr/bin/time``, the largest process) per run; for ours after an edit also the HTML
-step as the command reports it (the search index is then rebuilt in the background,
-see d2lbook/outputs/html/search_bg.py). The reference needs ``pandoc`` and a venv with
+step as the command reports it (it includes the search index, updated from the pages
+that step rendered; see d2lbook/outputs/html/search.py). The reference needs ``pandoc`` and a venv with
 ``d2lbook==1.0.3`` (plus ``setuptools<81``, ``pybtex==0.24.0``).
 Writes bench/results/d2l-en-html-full-vs-d2lbook.json and
 d2l-en-html-after-edit-vs-d2lbook.json (and SUMMARY.md).
@@ -88,8 +88,8 @@ def make_rows(full: dict, edit: dict, loads: list[str]) -> list[dict]:
          "False and no [pdf] style (target: 20x)"),
         ("d2l-en-html-after-edit-vs-d2lbook", edit,
          "the same books after a one-line edit of one section, `build html` again "
-         "(a command: interpreter start-up and the book's parse included); ours re-indexes "
-         "search in the background (target: HTML step < 0.5 s, `html_step_s`)"),
+         "(a command: interpreter start-up and the book's parse included); ours updates "
+         "the search index in the same step (target: HTML step < 0.5 s, `html_step_s`)"),
         ("d2l-en-html-full-warm-cache-vs-d2lbook", warm,
          "as d2l-en-html-full-vs-d2lbook, but ours with the KaTeX, highlight and parse "
          "caches that its previous full build filled (only _build removed)"),

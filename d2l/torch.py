@@ -682,222 +682,30 @@ class LinearRegression(d2l.Module):
         return (self.net.weight.data, self.net.bias.data)
 
 
-import gzip
-import http.client
-import urllib.error
-import urllib.request
-
-
 DATA_HUB = dict()
 
 
-DATA_URL = 'http://d2l-data.s3-accelerate.amazonaws.com/'
+DATA_URL = 'https://d2l-data.s3-accelerate.amazonaws.com/'
 
 
-def data_dirs(folder=None):
-    """Return the folders searched for data files: $D2L_DATA_DIR, then `folder`.
-
-    Defined in :numref:`sec_fashion_mnist`
-    """
-    dirs = [d for d in os.environ.get('D2L_DATA_DIR', '').split(os.pathsep) if d]
-    dirs.append(folder if folder is not None else os.path.join('..', 'data'))
-    return dirs
-
-
-def sha1_file(path):
-    """Return the SHA-1 hex digest of the file at `path`.
+class ImageTensorDataset(torch.utils.data.Dataset):
+    """uint8 images and labels held as tensors; indexing returns preprocessed examples.
 
     Defined in :numref:`sec_fashion_mnist`
     """
-    sha1 = hashlib.sha1()
-    with open(path, 'rb') as f:
-        for chunk in iter(lambda: f.read(1 << 20), b''):
-            sha1.update(chunk)
-    return sha1.hexdigest()
+    def __init__(self, images, labels, transform):
+        self.tensors = (images, labels)
+        self.transform = transform
 
+    def __len__(self):
+        return len(self.tensors[0])
 
-def fetch_url(url, path, retries=4):
-    """Download `url` into `path`, resuming a partial file; retry on failure.
-
-    Defined in :numref:`sec_fashion_mnist`
-    """
-    error = None
-    for attempt in range(retries):
-        have = os.path.getsize(path) if os.path.exists(path) else 0
-        headers = {'Range': f'bytes={have}-'} if have and url.startswith('http') else {}
-        try:
-            with urllib.request.urlopen(urllib.request.Request(url, headers=headers),
-                                        timeout=60) as response:
-                resumed = have > 0 and getattr(response, 'status', None) == 206
-                expected = response.headers.get('Content-Length')
-                with open(path, 'ab' if resumed else 'wb') as f:
-                    written = 0
-                    for chunk in iter(lambda: response.read(1 << 20), b''):
-                        f.write(chunk)
-                        written += len(chunk)
-            if expected is None or written >= int(expected):
-                return path
-            error = OSError(f'connection closed after {written} of {expected} bytes')
-        except urllib.error.HTTPError as e:
-            if e.code == 416 and have:  # Range not satisfiable: the file is complete
-                return path
-            if e.code < 500:  # Client errors (e.g., 404) do not go away by retrying
-                raise
-            error = e
-        except (urllib.error.URLError, http.client.HTTPException, OSError) as e:
-            error = e
-        time.sleep(min(2 ** attempt, 10))
-    raise OSError(f'failed to download {url} after {retries} attempts: {error}')
-
-
-def download(url, folder='../data', sha1_hash=None):
-    """Return the local path of the file at `url` (or DATA_HUB name), downloading if needed.
-
-    Defined in :numref:`sec_fashion_mnist`
-    """
-    if url in DATA_HUB:
-        url, hub_hash = DATA_HUB[url]
-        sha1_hash = sha1_hash or hub_hash
-    fname = url.rstrip('/').split('/')[-1]
-    for d in data_dirs(folder):
-        path = os.path.join(d, fname)
-        if os.path.isfile(path) and (sha1_hash is None or sha1_file(path) == sha1_hash):
-            return path
-    folder = folder if folder is not None else os.path.join('..', 'data')
-    os.makedirs(folder, exist_ok=True)
-    path = os.path.join(folder, fname)
-    print(f'Downloading {fname} from {url}...')
-    part = path + '.part'
-    fetch_url(url, part)
-    if sha1_hash is not None:
-        got = sha1_file(part)
-        if got != sha1_hash:
-            os.remove(part)
-            raise ValueError(f'SHA-1 mismatch for {fname} downloaded from {url}: '
-                             f'expected {sha1_hash}, got {got}')
-    os.replace(part, path)
-    return path
-
-
-def extract(filename, folder=None):
-    """Extract a zip or tar archive into `folder`; refuse members that escape it.
-
-    Defined in :numref:`sec_fashion_mnist`
-    """
-    folder = folder if folder is not None else os.path.dirname(filename)
-    root = os.path.realpath(folder)
-
-    def check(name, what='member'):
-        target = os.path.realpath(os.path.join(root, name))
-        if os.path.isabs(name) or os.path.commonpath([root, target]) != root:
-            raise ValueError(f'{filename}: {what} {name!r} would be written outside {folder}')
-
-    if zipfile.is_zipfile(filename):
-        with zipfile.ZipFile(filename) as fp:
-            for name in fp.namelist():
-                check(name)
-            fp.extractall(root)
-    elif tarfile.is_tarfile(filename):
-        with tarfile.open(filename) as fp:
-            members = fp.getmembers()
-            for m in members:
-                check(m.name)
-                if m.issym():
-                    check(os.path.join(os.path.dirname(m.name), m.linkname), 'link target')
-                elif m.islnk():
-                    check(m.linkname, 'link target')
-                elif not (m.isfile() or m.isdir()):
-                    raise ValueError(f'{filename}: special file {m.name!r} not extracted')
-            # Python >= 3.11.4 also applies its own 'data' safety filter
-            extra = {'filter': 'data'} if hasattr(tarfile, 'data_filter') else {}
-            fp.extractall(root, members=members, **extra)
-    else:
-        raise ValueError(f'{filename}: only zip and tar files can be extracted')
-    return folder
-
-
-def read_idx(path):
-    """Read an IDX file of unsigned bytes (gzip-compressed or not) into a numpy array.
-
-    Defined in :numref:`sec_fashion_mnist`
-    """
-    opener = gzip.open if path.endswith('.gz') else open
-    with opener(path, 'rb') as f:
-        data = f.read()
-    if len(data) < 4 or data[:3] != b'\x00\x00\x08':
-        raise ValueError(f'{path}: not an IDX file of unsigned bytes')
-    ndim = data[3]
-    shape = tuple(int.from_bytes(data[4 + 4 * i: 8 + 4 * i], 'big') for i in range(ndim))
-    offset = 4 + 4 * ndim
-    if len(data) - offset != math.prod(shape):
-        raise ValueError(f'{path}: header says shape {shape}, '
-                         f'but the file holds {len(data) - offset} values')
-    return np.frombuffer(data, dtype=np.uint8, offset=offset).reshape(shape)
-
-
-FASHION_MNIST_URL = 'http://fashion-mnist.s3-website.eu-central-1.amazonaws.com/'
-
-
-FASHION_MNIST_SHA1 = {
-    'train-images-idx3-ubyte': 'b9bd999c0106c9b8b4b0cefce58c9a6060f27095',
-    'train-labels-idx1-ubyte': '4bccf37222e01638381eaa326bf730337a597267',
-    't10k-images-idx3-ubyte': '880056926db704f9f713097915f99da346f5b1d1',
-    't10k-labels-idx1-ubyte': '958122e8b4b97fd4e71eca2d08ef754ed77c3ad9'}
-
-
-def find_fashion_mnist_file(name, root='../data'):
-    """Return the path of a local copy of a Fashion-MNIST file, or None.
-
-    Defined in :numref:`sec_fashion_mnist`
-    """
-    folders = []
-    for base in data_dirs(root):
-        folders += [os.path.join(base, 'fashion-mnist'),
-                    os.path.join(base, 'FashionMNIST', 'raw'), base]
-    folders.append('/usr/share/datasets/fashion-mnist')  # Debian/Ubuntu package
-    for folder in folders:
-        for fname in (name, name + '.gz'):
-            if os.path.isfile(os.path.join(folder, fname)):
-                return os.path.join(folder, fname)
-    return None
-
-
-def load_fashion_mnist_file(name, root='../data'):
-    """Read one Fashion-MNIST file into a numpy array, downloading it if needed.
-
-    Defined in :numref:`sec_fashion_mnist`
-    """
-    path = find_fashion_mnist_file(name, root)
-    if path is not None:
-        return read_idx(path)
-    path = download(FASHION_MNIST_URL + name + '.gz', os.path.join(root, 'fashion-mnist'))
-    with gzip.open(path, 'rb') as f:
-        got = hashlib.sha1(f.read()).hexdigest()
-    if got != FASHION_MNIST_SHA1[name]:
-        os.remove(path)
-        raise ValueError(f'SHA-1 mismatch for the content of {path}: '
-                         f'expected {FASHION_MNIST_SHA1[name]}, got {got}')
-    return read_idx(path)
-
-
-FASHION_MNIST_CACHE = {}
-
-
-def load_fashion_mnist(root='../data'):
-    """Return uint8 train/val images (n, 28, 28) and int64 labels as tensors.
-
-    Defined in :numref:`sec_fashion_mnist`
-    """
-    names = ['train-images-idx3-ubyte', 'train-labels-idx1-ubyte',
-             't10k-images-idx3-ubyte', 't10k-labels-idx1-ubyte']
-    key = tuple(find_fashion_mnist_file(name, root) for name in names)
-    if None in key or key not in FASHION_MNIST_CACHE:
-        arrays = [torch.from_numpy(load_fashion_mnist_file(name, root).copy())
-                  for name in names]
-        arrays[1], arrays[3] = arrays[1].long(), arrays[3].long()
-        key = tuple(find_fashion_mnist_file(name, root) for name in names)
-        FASHION_MNIST_CACHE[key] = tuple(arrays)
-    return FASHION_MNIST_CACHE[key]
+    def __getitem__(self, idx):
+        X, y = self.tensors[0][idx], self.tensors[1][idx]
+        if X.dim() == 2:  # One example: convert it as a minibatch of one
+            X, y = self.transform(X.unsqueeze(0), y.unsqueeze(0))
+            return X[0], int(y[0])
+        return self.transform(X, y)
 
 
 class FashionMNIST(d2l.DataModule):
@@ -912,11 +720,11 @@ class FashionMNIST(d2l.DataModule):
         self.batch_size = d2l.quick_cap(batch_size, 16)
         # (sides above 32 shrink to a third, but not below 32: 224 -> 74, 96 -> 32)
         self.resize = tuple(d2l.quick_cap(side, max(32, side // 3)) for side in resize)
-        X_train, y_train, X_val, y_val = load_fashion_mnist(root)
+        X_train, y_train, X_val, y_val = d2l.load_fashion_mnist(root)
         n_train, n_val = d2l.quick_cap(len(X_train), 2048), d2l.quick_cap(len(X_val), 256)
         X_train, y_train, X_val, y_val = X_train[:n_train], y_train[:n_train], X_val[:n_val], y_val[:n_val]
-        self.train = torch.utils.data.TensorDataset(X_train, y_train)
-        self.val = torch.utils.data.TensorDataset(X_val, y_val)
+        self.train = ImageTensorDataset(X_train, y_train, self.preprocess)
+        self.val = ImageTensorDataset(X_val, y_val, self.preprocess)
 
     def preprocess(self, X, y):
         """Turn a minibatch of uint8 images into floats in [0, 1] of shape (n, 1, h, w)."""
@@ -2891,6 +2699,1167 @@ def ring_allreduce(tensor):
         recv = (rank - s) % n
         chunks[recv].copy_(pass_on((rank - s + 1) % n, recv))
     return tensor
+
+
+import gzip
+import http.client
+import urllib.error
+import urllib.request
+
+
+def data_dirs(folder=None):
+    """Return the folders searched for data files: $D2L_DATA_DIR, then `folder`.
+
+    Defined in :numref:`sec_data_files`
+    """
+    dirs = [d for d in os.environ.get('D2L_DATA_DIR', '').split(os.pathsep) if d]
+    dirs.append(folder if folder is not None else os.path.join('..', 'data'))
+    return dirs
+
+
+def sha1_file(path):
+    """Return the SHA-1 hex digest of the file at `path`.
+
+    Defined in :numref:`sec_data_files`
+    """
+    digest = hashlib.sha1()
+    with open(path, 'rb') as f:
+        for block in iter(lambda: f.read(1 << 20), b''):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def _part_validator(path):
+    """Return the validator (ETag or Last-Modified) saved with a partial download.
+
+    Defined in :numref:`sec_data_files`
+    """
+    try:
+        with open(path + '.etag', encoding='utf-8') as f:
+            return f.read().strip() or None
+    except OSError:
+        return None
+
+
+def _forget_part(path):
+    """Delete a partial download and its saved validator.
+
+    Defined in :numref:`sec_data_files`
+    """
+    for name in (path, path + '.etag'):
+        if os.path.exists(name):
+            os.remove(name)
+
+
+def _total_from_content_range(value):
+    """The total length in a Content-Range header such as 'bytes */1234', or None.
+
+    Defined in :numref:`sec_data_files`
+    """
+    total = (value or '').rpartition('/')[2].strip()
+    return int(total) if total.isdigit() else None
+
+
+def fetch_url(url, path, retries=4, sha1_hash=None):
+    """Download `url` into `path`; resume a partial file only when it can be verified.
+
+    Defined in :numref:`sec_data_files`
+    """
+    error = None
+    for attempt in range(retries):
+        have = os.path.getsize(path) if os.path.exists(path) else 0
+        validator = _part_validator(path) if have else None
+        if have and validator is None and sha1_hash is None:
+            _forget_part(path)  # Nothing could tell us whether the bytes still match
+            have = 0
+        headers = {}
+        if have and url.startswith(('http://', 'https://')):
+            headers['Range'] = f'bytes={have}-'
+            if validator is not None:
+                headers['If-Range'] = validator
+        try:
+            with urllib.request.urlopen(urllib.request.Request(url, headers=headers),
+                                        timeout=60) as response:
+                resumed = bool(headers) and getattr(response, 'status', None) == 206
+                expected = response.headers.get('Content-Length')
+                tag = response.headers.get('ETag') or response.headers.get('Last-Modified')
+                if not resumed:
+                    _forget_part(path)
+                    if tag:
+                        with open(path + '.etag', 'w', encoding='utf-8') as f:
+                            f.write(tag)
+                with open(path, 'ab' if resumed else 'wb') as f:
+                    written = 0
+                    for block in iter(lambda: response.read(1 << 20), b''):
+                        f.write(block)
+                        written += len(block)
+            if expected is None or written >= int(expected):
+                if os.path.exists(path + '.etag'):
+                    os.remove(path + '.etag')
+                return path
+            error = OSError(f'connection closed after {written} of {expected} bytes')
+        except urllib.error.HTTPError as e:
+            if e.code == 416 and have:  # The range starts at or after the end of the file
+                total = _total_from_content_range(e.headers.get('Content-Range'))
+                complete = (sha1_file(path) == sha1_hash if sha1_hash is not None
+                            else validator is not None and total == have)
+                if complete:
+                    if os.path.exists(path + '.etag'):
+                        os.remove(path + '.etag')
+                    return path
+                _forget_part(path)  # Not the file we think it is: start again
+                error = e
+                continue
+            if e.code < 500:  # Client errors (e.g., 404) do not go away by retrying
+                raise
+            error = e
+        except (urllib.error.URLError, http.client.HTTPException, OSError) as e:
+            error = e
+        time.sleep(min(2 ** attempt, 10))
+    raise OSError(f'failed to download {url} after {retries} attempts: {error}')
+
+
+def download(url, folder='../data', sha1_hash=None, cache_dir=None):
+    """Return the local path of the file at `url` (or DATA_HUB name), downloading if needed.
+
+    Defined in :numref:`sec_data_files`
+    """
+    if cache_dir is not None:  # The keyword of the 2.0 edition
+        folder = cache_dir
+    if url in DATA_HUB:
+        url, hub_hash = DATA_HUB[url]
+        sha1_hash = sha1_hash or hub_hash
+    fname = url.rstrip('/').split('/')[-1]
+    for d in data_dirs(folder):
+        path = os.path.join(d, fname)
+        if os.path.isfile(path) and (sha1_hash is None or sha1_file(path) == sha1_hash):
+            return path
+    folder = folder if folder is not None else os.path.join('..', 'data')
+    os.makedirs(folder, exist_ok=True)
+    path = os.path.join(folder, fname)
+    print(f'Downloading {fname} from {url}...')
+    part = path + '.part'
+    fetch_url(url, part, sha1_hash=sha1_hash)
+    if sha1_hash is not None:
+        got = sha1_file(part)
+        if got != sha1_hash:
+            _forget_part(part)
+            raise ValueError(f'SHA-1 mismatch for {fname} downloaded from {url}: '
+                             f'expected {sha1_hash}, got {got}')
+    os.replace(part, path)
+    return path
+
+
+def _inside(root, path):
+    """True if the absolute, normalized `path` lies inside the folder `root`.
+
+    Defined in :numref:`sec_data_files`
+    """
+    return path == root or path.startswith(root + os.sep)
+
+
+def _final_path(root, name, links, depth=0):
+    """Where `name` ends up under `root`, following the archive's own `links` and the disk's.
+
+    Defined in :numref:`sec_data_files`
+    """
+    if depth > 40:
+        raise ValueError(f'{name!r}: too many levels of links')
+    if os.path.isabs(name):
+        return os.path.normpath(name)
+    current = root
+    for part in name.replace('\\', '/').split('/'):
+        if part in ('', '.'):
+            continue
+        if part == '..':
+            current = os.path.dirname(current)
+            continue
+        current = os.path.join(current, part)
+        rel = os.path.relpath(current, root)
+        if rel in links:  # a link created by an earlier member of the archive
+            current = _final_path(root, os.path.join(os.path.dirname(rel), links[rel]),
+                                  links, depth + 1)
+        elif os.path.islink(current):  # a link that is already on the disk
+            current = os.path.realpath(current)
+    return current
+
+
+def _check_members(filename, root, folder, members):
+    """Refuse the archive if any (name, kind, link target) would land outside `root`.
+
+    Defined in :numref:`sec_data_files`
+    """
+    links = {}
+    for name, kind, target in members:
+        where = _final_path(root, name, links)
+        if not _inside(root, where):
+            raise ValueError(f'{filename}: member {name!r} would be written outside {folder}')
+        if kind == 'sym':
+            dest = target if os.path.isabs(target) else os.path.join(os.path.dirname(name), target)
+            if not _inside(root, _final_path(root, dest, links)):
+                raise ValueError(f'{filename}: link target {target!r} of {name!r} '
+                                 f'would be written outside {folder}')
+            links[os.path.normpath(name)] = target
+        elif kind == 'hard' and not _inside(root, _final_path(root, target, links)):
+            raise ValueError(f'{filename}: link target {target!r} of {name!r} '
+                             f'would be written outside {folder}')
+
+
+def extract(filename, folder=None):
+    """Extract a zip or tar archive into `folder`; refuse members that escape it.
+
+    Defined in :numref:`sec_data_files`
+    """
+    folder = folder if folder is not None else os.path.dirname(filename)
+    os.makedirs(folder, exist_ok=True)
+    root = os.path.realpath(folder)
+
+    def recheck(name):  # the same check against the disk as it is right now
+        if not _inside(root, _final_path(root, name, {})):
+            raise ValueError(f'{filename}: member {name!r} would be written outside {folder}')
+
+    if zipfile.is_zipfile(filename):
+        with zipfile.ZipFile(filename) as fp:
+            infos = fp.infolist()
+            _check_members(filename, root, folder, [(i.filename, 'file', '') for i in infos])
+            for info in infos:
+                recheck(info.filename)
+                fp.extract(info, root)
+    elif tarfile.is_tarfile(filename):
+        extra = {'filter': 'data'} if hasattr(tarfile, 'data_filter') else {}
+        with tarfile.open(filename) as fp:
+            members = fp.getmembers()
+            for m in members:
+                if not (m.isfile() or m.isdir() or m.issym() or m.islnk()):
+                    raise ValueError(f'{filename}: special file {m.name!r} not extracted')
+            _check_members(filename, root, folder, [
+                (m.name, 'sym' if m.issym() else 'hard' if m.islnk() else 'file', m.linkname)
+                for m in members])
+            for m in members:
+                recheck(m.name)
+                fp.extract(m, root, **extra)
+    else:
+        raise ValueError(f'{filename}: only zip and tar files can be extracted')
+    return folder
+
+
+def read_idx(path):
+    """Read an IDX file of unsigned bytes (gzip-compressed or not) into a numpy array.
+
+    Defined in :numref:`sec_data_files`
+    """
+    opener = gzip.open if path.endswith('.gz') else open
+    with opener(path, 'rb') as f:
+        data = f.read()
+    if len(data) < 4 or data[:3] != b'\x00\x00\x08':
+        raise ValueError(f'{path}: not an IDX file of unsigned bytes')
+    ndim = data[3]
+    shape = tuple(int.from_bytes(data[4 + 4 * i: 8 + 4 * i], 'big') for i in range(ndim))
+    offset = 4 + 4 * ndim
+    if len(data) - offset != math.prod(shape):
+        raise ValueError(f'{path}: header says shape {shape}, '
+                         f'but the file holds {len(data) - offset} values')
+    return np.frombuffer(data, dtype=np.uint8, offset=offset).reshape(shape)
+
+
+FASHION_MNIST_URL = 'https://github.com/zalandoresearch/fashion-mnist/raw/master/data/fashion/'
+
+
+FASHION_MNIST_SHA1 = {
+    'train-images-idx3-ubyte': 'b9bd999c0106c9b8b4b0cefce58c9a6060f27095',
+    'train-labels-idx1-ubyte': '4bccf37222e01638381eaa326bf730337a597267',
+    't10k-images-idx3-ubyte': '880056926db704f9f713097915f99da346f5b1d1',
+    't10k-labels-idx1-ubyte': '958122e8b4b97fd4e71eca2d08ef754ed77c3ad9'}
+
+
+def find_fashion_mnist_file(name, root='../data'):
+    """Return the path of a local copy of a Fashion-MNIST file, or None.
+
+    Defined in :numref:`sec_data_files`
+    """
+    folders = []
+    for base in data_dirs(root):
+        folders += [os.path.join(base, 'fashion-mnist'),
+                    os.path.join(base, 'FashionMNIST', 'raw'), base]
+    folders.append('/usr/share/datasets/fashion-mnist')  # Debian/Ubuntu package
+    for folder in folders:
+        for fname in (name, name + '.gz'):
+            if os.path.isfile(os.path.join(folder, fname)):
+                return os.path.join(folder, fname)
+    return None
+
+
+def load_fashion_mnist_file(name, root='../data'):
+    """Read one Fashion-MNIST file into a numpy array, downloading it if needed.
+
+    Defined in :numref:`sec_data_files`
+    """
+    path = find_fashion_mnist_file(name, root)
+    if path is not None:
+        return read_idx(path)
+    path = download(FASHION_MNIST_URL + name + '.gz', os.path.join(root, 'fashion-mnist'))
+    with gzip.open(path, 'rb') as f:
+        got = hashlib.sha1(f.read()).hexdigest()
+    if got != FASHION_MNIST_SHA1[name]:
+        os.remove(path)
+        raise ValueError(f'SHA-1 mismatch for the content of {path}: '
+                         f'expected {FASHION_MNIST_SHA1[name]}, got {got}')
+    return read_idx(path)
+
+
+FASHION_MNIST_CACHE = {}
+
+
+def load_fashion_mnist(root='../data'):
+    """Return uint8 train/val images (n, 28, 28) and int64 labels as tensors.
+
+    Defined in :numref:`sec_data_files`
+    """
+    names = ['train-images-idx3-ubyte', 'train-labels-idx1-ubyte',
+             't10k-images-idx3-ubyte', 't10k-labels-idx1-ubyte']
+    key = tuple(find_fashion_mnist_file(name, root) for name in names)
+    if None in key or key not in FASHION_MNIST_CACHE:
+        arrays = [torch.from_numpy(load_fashion_mnist_file(name, root).copy())
+                  for name in names]
+        arrays[1], arrays[3] = arrays[1].long(), arrays[3].long()
+        key = tuple(find_fashion_mnist_file(name, root) for name in names)
+        FASHION_MNIST_CACHE[key] = tuple(arrays)
+    return FASHION_MNIST_CACHE[key]
+
+
+import functools
+import types
+
+
+nn_Module = nn.Module
+
+
+swapaxes = lambda x, *args, **kwargs: x.swapaxes(*args, **kwargs)
+
+
+repeat = lambda x, *args, **kwargs: x.repeat(*args, **kwargs)
+
+
+def quick_epochs(num_epochs):
+    """The number of epochs to train: at most 2 in quick mode (D2L_QUICK=1).
+
+    Defined in :numref:`sec_utils`
+    """
+    return min(num_epochs, 2) if d2l.QUICK else num_epochs
+
+
+def quick_batches(loader, limit=10, max_examples=None):
+    """Iterate over `loader`; in quick mode stop after `limit` minibatches
+    (and keep at most `max_examples` examples of each).
+
+    Defined in :numref:`sec_utils`
+    """
+    for i, batch in enumerate(loader):
+        if not d2l.QUICK:
+            yield batch
+            continue
+        if i == limit:
+            return
+        if max_examples is not None:
+            batch = type(batch)(t[:max_examples] for t in batch)
+        yield batch
+
+
+def loader_to(loader, device):
+    """Move an in-memory loader (anything with .to) to `device` once; others as they are.
+
+    Defined in :numref:`sec_utils`
+    """
+    return loader.to(device) if hasattr(loader, 'to') else loader
+
+
+def synthetic_data(w, b, num_examples):
+    """Generate y = Xw + b + Gaussian noise; return X and y as a column.
+
+    Defined in :numref:`sec_utils`
+    """
+    X = torch.normal(0, 1, (num_examples, len(w)))
+    y = X @ w + b
+    y += torch.normal(0, 0.01, y.shape)
+    return X, y.reshape((-1, 1))
+
+
+def load_array(data_arrays, batch_size, is_train=True):
+    """An iterator over minibatches of the given tensors (shuffled when is_train).
+
+    Defined in :numref:`sec_utils`
+    """
+    return d2l.TensorLoader(data_arrays, batch_size, shuffle=is_train)
+
+
+def linreg(X, w, b):
+    """The linear regression model.
+
+    Defined in :numref:`sec_utils`
+    """
+    return X @ w + b
+
+
+def squared_loss(y_hat, y):
+    """Half the squared error of every example.
+
+    Defined in :numref:`sec_utils`
+    """
+    return (y_hat - y.reshape(y_hat.shape)) ** 2 / 2
+
+
+def sgd(params, lr, batch_size):
+    """Minibatch SGD on the summed loss: step by lr * grad / batch_size, then zero grads.
+
+    Defined in :numref:`sec_utils`
+    """
+    with torch.no_grad():
+        for param in params:
+            param -= lr * param.grad / batch_size
+            param.grad.zero_()
+
+
+def get_fashion_mnist_labels(labels):
+    """Return the text labels of Fashion-MNIST class indices.
+
+    Defined in :numref:`sec_utils`
+    """
+    names = ['t-shirt', 'trouser', 'pullover', 'dress', 'coat',
+             'sandal', 'shirt', 'sneaker', 'bag', 'ankle boot']
+    return [names[int(i)] for i in labels]
+
+
+def get_dataloader_workers():
+    """Worker processes for reading data: none, the data sets live in memory.
+
+    Defined in :numref:`sec_utils`
+    """
+    return 0
+
+
+def load_data_fashion_mnist(batch_size, resize=None):
+    """Return the Fashion-MNIST training and test iterators.
+
+    Defined in :numref:`sec_utils`
+    """
+    if isinstance(resize, int):
+        resize = (resize, resize)
+    data = d2l.FashionMNIST(batch_size, resize=resize or (28, 28))
+    # Readers' code may rely on the image and batch sizes: keep them even in quick mode
+    data.resize, data.batch_size = tuple(resize or (28, 28)), batch_size
+    return data.get_dataloader(True), data.get_dataloader(False)
+
+
+def accuracy(y_hat, y):
+    """The number of correct predictions (a float).
+
+    Defined in :numref:`sec_utils`
+    """
+    return float(_num_correct(y_hat, y))
+
+
+def _num_correct(y_hat, y):
+    """The number of correct predictions as a tensor on the data's device.
+
+    Defined in :numref:`sec_utils`
+    """
+    if y_hat.dim() > 1 and y_hat.shape[1] > 1:
+        y_hat = y_hat.argmax(dim=1)
+    return (y_hat.type(y.dtype) == y).sum()
+
+
+def evaluate_accuracy_gpu(net, data_iter, device=None):
+    """The accuracy of `net` on `data_iter`, computed on `device` (default: the net's).
+
+    Defined in :numref:`sec_utils`
+    """
+    if isinstance(net, nn.Module):
+        net.eval()
+        if device is None:
+            device = next(iter(net.parameters()), torch.empty(0)).device
+    device = device or d2l.cpu()
+    correct, total = torch.zeros((), device=device), 0
+    with torch.no_grad():
+        for X, y in quick_batches(loader_to(data_iter, device), limit=3, max_examples=64):
+            X = [x.to(device) for x in X] if isinstance(X, list) else X.to(device)
+            y = y.to(device)
+            correct += _num_correct(net(X), y)
+            total += y.numel()
+    return float(correct) / max(total, 1)
+
+
+def evaluate_accuracy(net, data_iter):
+    """The accuracy of `net` on `data_iter`.
+
+    Defined in :numref:`sec_utils`
+    """
+    return evaluate_accuracy_gpu(net, data_iter)
+
+
+def evaluate_loss(net, data_iter, loss):
+    """The mean loss of `net` on `data_iter` (the loss may be reduced or per example).
+
+    Defined in :numref:`sec_utils`
+    """
+    total, count = 0.0, 0
+    with torch.no_grad():
+        for X, y in quick_batches(data_iter):
+            out = net(X)
+            l = loss(out, y.reshape(out.shape))
+            total += float(l.sum())
+            count += l.numel()
+    return total / max(count, 1)
+
+
+class Animator:
+    """Plot lines incrementally: add(x, y) appends one point to each line.
+
+    Defined in :numref:`sec_utils`
+    """
+    def __init__(self, xlabel=None, ylabel=None, legend=None, xlim=None, ylim=None,
+                 xscale='linear', yscale='linear',
+                 fmts=('-', 'm--', 'g-.', 'r:'), nrows=1, ncols=1, figsize=(3.5, 2.5)):
+        self.legend = list(legend) if legend else []
+        styles = [self._parse_fmt(f, i) for i, f in enumerate(fmts)]
+        self.board = d2l.ProgressBoard(
+            xlabel=xlabel, ylabel=ylabel, xlim=xlim, ylim=ylim, xscale=xscale,
+            yscale=yscale, ls=[s[0] for s in styles], colors=[s[1] for s in styles],
+            figsize=figsize, min_interval=0.2)
+        self.fig = self.axes = None
+
+    @staticmethod
+    def _parse_fmt(fmt, i):
+        """Split a matplotlib format such as 'm--' into (linestyle, color)."""
+        color = fmt[0] if fmt and fmt[0] in 'bgrcmykw' else f'C{i}'
+        style = fmt[1:] if fmt and fmt[0] in 'bgrcmykw' else fmt
+        return style or '-', color
+
+    def add(self, x, y):
+        if not hasattr(y, '__len__'):
+            y = [y]
+        n = len(y)
+        if not hasattr(x, '__len__'):
+            x = [x] * n
+        for i, (a, b) in enumerate(zip(x, y)):
+            if a is not None and b is not None:
+                label = self.legend[i] if i < len(self.legend) else f'y{i}'
+                self.board.draw(a, b, label)
+        self.fig = self.board.fig
+        self.axes = [self.board.axes] if self.board.axes is not None else (
+            self.fig.axes if self.fig is not None else None)
+
+
+def train_epoch_ch3(net, train_iter, loss, updater):
+    """Train for one epoch; return the mean training loss and accuracy.
+
+    Defined in :numref:`sec_utils`
+    """
+    if isinstance(net, nn.Module):
+        net.train()
+    device = None
+    for X, y in quick_batches(train_iter):
+        if device is None:
+            device = y.device
+            sums = torch.zeros(2, device=device)  # (summed loss, correct predictions)
+            count = 0
+        y_hat = net(X)
+        l = loss(y_hat, y)
+        if isinstance(updater, torch.optim.Optimizer):
+            updater.zero_grad()
+            l.mean().backward()
+            updater.step()
+        else:
+            l.sum().backward()
+            updater(X.shape[0])
+        with torch.no_grad():
+            sums[0] += l.sum() if l.dim() else l * y.numel()
+            sums[1] += _num_correct(y_hat, y)
+        count += y.numel()
+    if device is None:
+        return float('nan'), float('nan')
+    loss_sum, correct = sums.tolist()
+    return loss_sum / count, correct / count
+
+
+def train_ch3(net, train_iter, test_iter, loss, num_epochs, updater):
+    """Train a model (chapter 3 style); plot train loss, train acc and test acc.
+
+    Defined in :numref:`sec_utils`
+    """
+    num_epochs = quick_epochs(num_epochs)
+    animator = Animator(xlabel='epoch', xlim=[1, num_epochs], ylim=[0.3, 0.9],
+                        legend=['train loss', 'train acc', 'test acc'])
+    for epoch in range(num_epochs):
+        train_metrics = train_epoch_ch3(net, train_iter, loss, updater)
+        test_acc = evaluate_accuracy(net, test_iter)
+        animator.add(epoch + 1, train_metrics + (test_acc,))
+
+
+def predict_ch3(net, test_iter, n=6):
+    """Show n test images with their true and predicted labels.
+
+    Defined in :numref:`sec_utils`
+    """
+    X, y = next(iter(test_iter))
+    with torch.no_grad():
+        preds = net(X).argmax(dim=1)
+    titles = [f'{t}\n{p}' for t, p in zip(get_fashion_mnist_labels(y),
+                                          get_fashion_mnist_labels(preds))]
+    d2l.show_images(X[:n].reshape((n, X.shape[-2], X.shape[-1])), 1, n, titles=titles[:n])
+
+
+def train_ch6(net, train_iter, test_iter, num_epochs, lr, device):
+    """Train a model on `device` with SGD and cross-entropy (chapter 6 style).
+
+    Defined in :numref:`sec_utils`
+    """
+    def init_weights(m):
+        if type(m) in (nn.Linear, nn.Conv2d) and not nn.parameter.is_lazy(m.weight):
+            nn.init.xavier_uniform_(m.weight)
+    net.apply(init_weights)
+    print('training on', device)
+    net.to(device)
+    optimizer = torch.optim.SGD(net.parameters(), lr=lr)
+    loss = nn.CrossEntropyLoss()
+    num_epochs = quick_epochs(num_epochs)
+    animator = Animator(xlabel='epoch', xlim=[1, num_epochs],
+                        legend=['train loss', 'train acc', 'test acc'])
+    train_iter, test_iter = loader_to(train_iter, device), loader_to(test_iter, device)
+    timer, num_examples = d2l.Timer(), 0
+    for epoch in range(num_epochs):
+        net.train()
+        sums, count = torch.zeros(2, device=device), 0
+        timer.start()
+        # CNNs on large images are costly on a CPU: quick mode takes 5 small minibatches
+        for X, y in quick_batches(train_iter, limit=5, max_examples=32):
+            X, y = X.to(device), y.to(device)
+            y_hat = net(X)
+            l = loss(y_hat, y)
+            optimizer.zero_grad()
+            l.backward()
+            optimizer.step()
+            with torch.no_grad():
+                sums[0] += l * y.numel()
+                sums[1] += _num_correct(y_hat, y)
+            count += y.numel()
+        loss_sum, correct = sums.tolist()  # One synchronization per epoch
+        timer.stop()
+        num_examples += count
+        train_l, train_acc = loss_sum / count, correct / count
+        test_acc = evaluate_accuracy_gpu(net, test_iter, device)
+        animator.add(epoch + 1, (train_l, train_acc, test_acc))
+    print(f'loss {train_l:.3f}, train acc {train_acc:.3f}, test acc {test_acc:.3f}')
+    print(f'{num_examples / timer.sum():.1f} examples/sec on {str(device)}')
+
+
+def download_extract(name, folder=None):
+    """Download and extract a zip/tar archive from DATA_HUB; return the data folder.
+
+    Defined in :numref:`sec_utils`
+    """
+    try:
+        fname = d2l.download(name)
+    except OSError:
+        # Offline: fall back to a copy extracted earlier into one of the data folders
+        base = os.path.splitext(os.path.basename(d2l.DATA_HUB[name][0]))[0]
+        for d in d2l.data_dirs():
+            if os.path.isdir(os.path.join(d, base)):
+                print(f'{name}: download failed; using the extracted copy in {d}')
+                return os.path.join(d, folder) if folder else os.path.join(d, base)
+        raise
+    base_dir = os.path.dirname(fname)
+    data_dir, ext = os.path.splitext(fname)
+    if ext not in ('.zip', '.tar', '.gz', '.tgz'):
+        raise ValueError(f'{fname}: only zip and tar files can be extracted')
+    d2l.extract(fname, base_dir)
+    return os.path.join(base_dir, folder) if folder else data_dir
+
+
+def download_all():
+    """Download every file registered in DATA_HUB.
+
+    Defined in :numref:`sec_utils`
+    """
+    for name in d2l.DATA_HUB:
+        d2l.download(name)
+
+
+def read_time_machine():
+    """Read The Time Machine into a list of lines: lower-case letters and spaces.
+
+    Defined in :numref:`sec_utils`
+    """
+    with open(d2l.download('time_machine'), encoding='utf-8') as f:
+        lines = f.readlines()
+    return [re.sub('[^A-Za-z]+', ' ', line).strip().lower() for line in lines]
+
+
+def tokenize(lines, token='word'):
+    """Split each line into word or character tokens.
+
+    Defined in :numref:`sec_utils`
+    """
+    if token == 'word':
+        return [line.split() for line in lines]
+    if token == 'char':
+        return [list(line) for line in lines]
+    raise ValueError(f'unknown token type: {token!r}')
+
+
+def count_corpus(tokens):
+    """Count token frequencies in a list of tokens or a list of token lists.
+
+    Defined in :numref:`sec_utils`
+    """
+    if len(tokens) and isinstance(tokens[0], list):
+        tokens = [token for line in tokens for token in line]
+    return collections.Counter(tokens)
+
+
+def load_corpus_time_machine(max_tokens=-1):
+    """Return the character indices of The Time Machine and its vocabulary.
+
+    Defined in :numref:`sec_utils`
+    """
+    tokens = tokenize(read_time_machine(), 'char')
+    vocab = d2l.Vocab(tokens)
+    corpus = [vocab[token] for line in tokens for token in line]
+    if max_tokens > 0:
+        corpus = corpus[:max_tokens]
+    return corpus, vocab
+
+
+def seq_data_iter_random(corpus, batch_size, num_steps):
+    """Minibatches of subsequences taken at random positions (random sampling).
+
+    Defined in :numref:`sec_utils`
+    """
+    corpus = torch.as_tensor(corpus[random.randint(0, num_steps - 1):])
+    num_subseqs = (len(corpus) - 1) // num_steps
+    starts = torch.randperm(num_subseqs) * num_steps
+    span = torch.arange(num_steps)
+    for i in range(0, batch_size * (num_subseqs // batch_size), batch_size):
+        idx = starts[i: i + batch_size, None] + span
+        yield corpus[idx], corpus[idx + 1]
+
+
+def seq_data_iter_sequential(corpus, batch_size, num_steps):
+    """Minibatches whose rows continue each other across batches (sequential partitioning).
+
+    Defined in :numref:`sec_utils`
+    """
+    offset = random.randint(0, num_steps)
+    num_tokens = ((len(corpus) - offset - 1) // batch_size) * batch_size
+    corpus = torch.as_tensor(corpus)
+    Xs = corpus[offset: offset + num_tokens].reshape(batch_size, -1)
+    Ys = corpus[offset + 1: offset + 1 + num_tokens].reshape(batch_size, -1)
+    for i in range(0, num_steps * (Xs.shape[1] // num_steps), num_steps):
+        yield Xs[:, i: i + num_steps], Ys[:, i: i + num_steps]
+
+
+class SeqDataLoader:
+    """An iterator over minibatches of The Time Machine.
+
+    Defined in :numref:`sec_utils`
+    """
+    def __init__(self, batch_size, num_steps, use_random_iter, max_tokens):
+        self.data_iter_fn = (seq_data_iter_random if use_random_iter
+                             else seq_data_iter_sequential)
+        self.corpus, self.vocab = load_corpus_time_machine(max_tokens)
+        self.batch_size, self.num_steps = batch_size, num_steps
+
+    def __iter__(self):
+        return self.data_iter_fn(self.corpus, self.batch_size, self.num_steps)
+
+
+def load_data_time_machine(batch_size, num_steps, use_random_iter=False,
+                           max_tokens=10000):
+    """Return the iterator and the vocabulary of The Time Machine.
+
+    Defined in :numref:`sec_utils`
+    """
+    if d2l.QUICK:  # enough tokens for one minibatch per epoch
+        max_tokens = min(max_tokens if max_tokens > 0 else math.inf,
+                         2 * batch_size * num_steps)
+    data_iter = SeqDataLoader(batch_size, num_steps, use_random_iter, max_tokens)
+    return data_iter, data_iter.vocab
+
+
+class RNNModelScratch:
+    """An RNN language model built from parameter, state and step functions.
+
+    Defined in :numref:`sec_utils`
+    """
+    def __init__(self, vocab_size, num_hiddens, device, get_params, init_state, forward_fn):
+        self.vocab_size, self.num_hiddens = vocab_size, num_hiddens
+        self.params = get_params(vocab_size, num_hiddens, device)
+        self.init_state, self.forward_fn = init_state, forward_fn
+
+    def __call__(self, X, state):
+        X = F.one_hot(X.T, self.vocab_size).type(torch.float32)
+        return self.forward_fn(X, state, self.params)
+
+    def begin_state(self, batch_size, device):
+        return self.init_state(batch_size, self.num_hiddens, device)
+
+
+class RNNModel(nn.Module):
+    """A language model around a PyTorch recurrent layer (nn.RNN, nn.GRU or nn.LSTM).
+
+    Defined in :numref:`sec_utils`
+    """
+    def __init__(self, rnn_layer, vocab_size, **kwargs):
+        super().__init__(**kwargs)
+        self.rnn, self.vocab_size = rnn_layer, vocab_size
+        self.num_hiddens = rnn_layer.hidden_size
+        self.num_directions = 2 if rnn_layer.bidirectional else 1
+        self.linear = nn.Linear(self.num_hiddens * self.num_directions, vocab_size)
+
+    def forward(self, inputs, state):
+        X = F.one_hot(inputs.T.long(), self.vocab_size).type(torch.float32)
+        Y, state = self.rnn(X, state)
+        # (num_steps * batch_size, vocab_size)
+        return self.linear(Y.reshape((-1, Y.shape[-1]))), state
+
+    def begin_state(self, device, batch_size=1):
+        shape = (self.num_directions * self.rnn.num_layers, batch_size, self.num_hiddens)
+        if isinstance(self.rnn, nn.LSTM):
+            return (torch.zeros(shape, device=device), torch.zeros(shape, device=device))
+        return torch.zeros(shape, device=device)
+
+
+def predict_ch8(prefix, num_preds, net, vocab, device):
+    """Generate num_preds characters after `prefix`.
+
+    Defined in :numref:`sec_utils`
+    """
+    state = net.begin_state(batch_size=1, device=device)
+    outputs = [vocab[prefix[0]]]
+    step = lambda: torch.tensor([outputs[-1]], device=device).reshape((1, 1))
+    for token in prefix[1:]:  # Warm up the state on the prefix
+        _, state = net(step(), state)
+        outputs.append(vocab[token])
+    for _ in range(num_preds):
+        y, state = net(step(), state)
+        outputs.append(int(y.argmax(dim=1).reshape(1)))
+    return ''.join(vocab.idx_to_token[i] for i in outputs)
+
+
+def grad_clipping(net, theta):
+    """Scale the gradients so that their global norm is at most theta.
+
+    Defined in :numref:`sec_utils`
+    """
+    params = net.parameters() if isinstance(net, nn.Module) else net.params
+    grads = [p.grad for p in params if p.requires_grad and p.grad is not None]
+    if not grads:
+        return
+    norm = torch.sqrt(sum(torch.sum(g ** 2) for g in grads))
+    scale = torch.clamp(theta / (norm + 1e-12), max=1.0)  # No host round trip
+    for g in grads:
+        g.mul_(scale)
+
+
+def _detach_state(state):
+    """Detach a recurrent state (a tensor, or a tuple of tensors for LSTMs).
+
+    Defined in :numref:`sec_utils`
+    """
+    if isinstance(state, (tuple, list)):
+        return type(state)(s.detach() for s in state)
+    return state.detach()
+
+
+def train_epoch_ch8(net, train_iter, loss, updater, device, use_random_iter):
+    """Train a language model for one epoch; return perplexity and tokens per second.
+
+    Defined in :numref:`sec_utils`
+    """
+    state, timer = None, d2l.Timer()
+    total, count = torch.zeros((), device=device), 0
+    for X, Y in quick_batches(train_iter):
+        if state is None or use_random_iter:
+            state = net.begin_state(batch_size=X.shape[0], device=device)
+        else:
+            state = _detach_state(state)
+        y = Y.T.reshape(-1).to(device)
+        X = X.to(device)
+        y_hat, state = net(X, state)
+        l = loss(y_hat, y.long()).mean()
+        if isinstance(updater, torch.optim.Optimizer):
+            updater.zero_grad()
+            l.backward()
+            grad_clipping(net, 1)
+            updater.step()
+        else:
+            l.backward()
+            grad_clipping(net, 1)
+            updater(batch_size=1)  # The loss is already a mean
+        total += l.detach() * y.numel()
+        count += y.numel()
+    return math.exp(float(total) / max(count, 1)), count / timer.stop()
+
+
+def train_ch8(net, train_iter, vocab, lr, num_epochs, device,
+              use_random_iter=False):
+    """Train a character-level language model (chapter 8 style).
+
+    Defined in :numref:`sec_utils`
+    """
+    loss = nn.CrossEntropyLoss()
+    num_epochs = quick_epochs(num_epochs)
+    animator = Animator(xlabel='epoch', ylabel='perplexity',
+                        legend=['train'], xlim=[1, num_epochs])
+    if isinstance(net, nn.Module):
+        updater = torch.optim.SGD(net.parameters(), lr)
+    else:
+        updater = lambda batch_size: d2l.sgd(net.params, lr, batch_size)
+    predict = lambda prefix: predict_ch8(prefix, 50, net, vocab, device)
+    for epoch in range(num_epochs):
+        ppl, speed = train_epoch_ch8(net, train_iter, loss, updater, device,
+                                     use_random_iter)
+        if (epoch + 1) % 10 == 0 or epoch + 1 == num_epochs:
+            animator.add(epoch + 1, [ppl])
+    print(f'perplexity {ppl:.1f}, {speed:.1f} tokens/sec on {str(device)}')
+    print(predict('time traveller'))
+    print(predict('traveller'))
+
+
+def read_data_nmt():
+    """Return the raw text of the English-French data set.
+
+    Defined in :numref:`sec_utils`
+    """
+    # MTFraEng._download needs only the data folder and the SHA-1 of the local copy
+    where = types.SimpleNamespace(root='../data', local_sha1=d2l.MTFraEng.local_sha1)
+    return d2l.MTFraEng._download(where)
+
+
+def preprocess_nmt(text):
+    """Lower-case, normalize spaces and put a space before , . ! ?
+
+    Defined in :numref:`sec_utils`
+    """
+    text = text.replace('\u202f', ' ').replace('\xa0', ' ').lower()
+    return re.sub(r'(?<=[^ ])([,.!?])', r' \1', text)
+
+
+def tokenize_nmt(text, num_examples=None):
+    """Split each line into source and target word lists.
+
+    Defined in :numref:`sec_utils`
+    """
+    source, target = [], []
+    for i, line in enumerate(text.split('\n')):
+        if num_examples is not None and i >= num_examples:
+            break
+        parts = line.split('\t')
+        if len(parts) == 2:
+            source.append(parts[0].split(' '))
+            target.append(parts[1].split(' '))
+    return source, target
+
+
+def truncate_pad(line, num_steps, padding_token):
+    """Truncate or pad a token list to exactly num_steps tokens.
+
+    Defined in :numref:`sec_utils`
+    """
+    return line[:num_steps] + [padding_token] * (num_steps - len(line))
+
+
+def build_array_nmt(lines, vocab, num_steps):
+    """Turn sentences into a padded index tensor and their valid lengths.
+
+    Defined in :numref:`sec_utils`
+    """
+    lines = [truncate_pad(vocab[line] + [vocab['<eos>']], num_steps, vocab['<pad>'])
+             for line in lines]
+    array = torch.tensor(lines)
+    valid_len = (array != vocab['<pad>']).type(torch.int32).sum(1)
+    return array, valid_len
+
+
+def load_data_nmt(batch_size, num_steps, num_examples=600):
+    """Return the translation data iterator and the source and target vocabularies.
+
+    Defined in :numref:`sec_utils`
+    """
+    source, target = tokenize_nmt(preprocess_nmt(read_data_nmt()), num_examples)
+    reserved = ['<pad>', '<bos>', '<eos>']
+    src_vocab = d2l.Vocab(source, min_freq=2, reserved_tokens=reserved)
+    tgt_vocab = d2l.Vocab(target, min_freq=2, reserved_tokens=reserved)
+    src_array, src_valid_len = build_array_nmt(source, src_vocab, num_steps)
+    tgt_array, tgt_valid_len = build_array_nmt(target, tgt_vocab, num_steps)
+    data_iter = load_array((src_array, src_valid_len, tgt_array, tgt_valid_len), batch_size)
+    return data_iter, src_vocab, tgt_vocab
+
+
+def sequence_mask(X, valid_len, value=0):
+    """Replace the entries of each row after its valid length by `value`.
+
+    Defined in :numref:`sec_utils`
+    """
+    positions = torch.arange(X.size(1), device=X.device)
+    mask = positions[None, :] < valid_len[:, None]
+    X[~mask] = value
+    return X
+
+
+class MaskedSoftmaxCELoss(nn.CrossEntropyLoss):
+    """Cross-entropy that ignores the padding after each sequence's valid length.
+
+    Defined in :numref:`sec_utils`
+    """
+    def forward(self, pred, label, valid_len):
+        weights = sequence_mask(torch.ones_like(label), valid_len)
+        self.reduction = 'none'
+        unweighted = super().forward(pred.permute(0, 2, 1), label)
+        return (unweighted * weights).mean(dim=1)
+
+
+def _decoder_output(out):
+    """The decoder output of an encoder-decoder call (2.0 models return (Y, state)).
+
+    Defined in :numref:`sec_utils`
+    """
+    return out[0] if isinstance(out, (tuple, list)) else out
+
+
+def train_seq2seq(net, data_iter, lr, num_epochs, tgt_vocab, device):
+    """Train an encoder-decoder model with teacher forcing.
+
+    Defined in :numref:`sec_utils`
+    """
+    def xavier_init_weights(m):
+        if type(m) is nn.Linear and not nn.parameter.is_lazy(m.weight):
+            nn.init.xavier_uniform_(m.weight)
+        if type(m) is nn.GRU:
+            for name, param in m.named_parameters():
+                if name.startswith('weight'):
+                    nn.init.xavier_uniform_(param)
+    net.apply(xavier_init_weights)
+    net.to(device)
+    optimizer = torch.optim.Adam(net.parameters(), lr=lr)
+    loss = MaskedSoftmaxCELoss()
+    net.train()
+    num_epochs = quick_epochs(num_epochs)
+    animator = Animator(xlabel='epoch', ylabel='loss', xlim=[1, num_epochs])
+    data_iter = loader_to(data_iter, device)
+    timer = d2l.Timer()
+    for epoch in range(num_epochs):
+        timer.start()
+        total, tokens = torch.zeros((), device=device), torch.zeros((), device=device)
+        for batch in quick_batches(data_iter):
+            X, X_valid_len, Y, Y_valid_len = [x.to(device) for x in batch]
+            bos = torch.full((Y.shape[0], 1), tgt_vocab['<bos>'], device=device)
+            dec_input = torch.cat([bos, Y[:, :-1]], 1)  # Teacher forcing
+            Y_hat = _decoder_output(net(X, dec_input, X_valid_len))
+            l = loss(Y_hat, Y, Y_valid_len)
+            optimizer.zero_grad()
+            l.sum().backward()
+            grad_clipping(net, 1)
+            optimizer.step()
+            with torch.no_grad():
+                total += l.sum()
+                tokens += Y_valid_len.sum()
+        timer.stop()
+        if (epoch + 1) % 10 == 0 or epoch + 1 == num_epochs:
+            animator.add(epoch + 1, [float(total / tokens)])
+    print(f'loss {float(total / tokens):.3f}, {float(tokens) / timer.times[-1]:.1f} '
+          f'tokens/sec on {str(device)}')
+
+
+def predict_seq2seq(net, src_sentence, src_vocab, tgt_vocab, num_steps,
+                    device, save_attention_weights=False):
+    """Translate one sentence greedily; return it and the attention weights.
+
+    Defined in :numref:`sec_utils`
+    """
+    net.eval()
+    src_tokens = src_vocab[src_sentence.lower().split(' ')] + [src_vocab['<eos>']]
+    enc_valid_len = torch.tensor([len(src_tokens)], device=device)
+    src_tokens = truncate_pad(src_tokens, num_steps, src_vocab['<pad>'])
+    enc_X = torch.tensor(src_tokens, dtype=torch.long, device=device).unsqueeze(0)
+    with torch.no_grad():
+        enc_outputs = net.encoder(enc_X, enc_valid_len)
+        state = net.decoder.init_state(enc_outputs, enc_valid_len)
+        dec_X = torch.tensor([[tgt_vocab['<bos>']]], dtype=torch.long, device=device)
+        output_seq, attention_weight_seq = [], []
+        for _ in range(num_steps):
+            Y, state = net.decoder(dec_X, state)
+            dec_X = Y.argmax(dim=2)
+            pred = int(dec_X.squeeze(dim=0))
+            if save_attention_weights:
+                attention_weight_seq.append(net.decoder.attention_weights)
+            if pred == tgt_vocab['<eos>']:
+                break
+            output_seq.append(pred)
+    return ' '.join(tgt_vocab.to_tokens(output_seq)), attention_weight_seq
+
+
+def transpose_qkv(X, num_heads):
+    """(batch, n, num_hiddens) -> (batch * num_heads, n, num_hiddens / num_heads).
+
+    Defined in :numref:`sec_utils`
+    """
+    X = X.reshape(X.shape[0], X.shape[1], num_heads, -1).permute(0, 2, 1, 3)
+    return X.reshape(-1, X.shape[2], X.shape[3])
+
+
+def transpose_output(X, num_heads):
+    """Reverse transpose_qkv.
+
+    Defined in :numref:`sec_utils`
+    """
+    X = X.reshape(-1, num_heads, X.shape[1], X.shape[2]).permute(0, 2, 1, 3)
+    return X.reshape(X.shape[0], X.shape[1], -1)
+
+
+class EncoderBlock(nn.Module):
+    """A Transformer encoder block with the 2.0 edition's constructor.
+
+    Defined in :numref:`sec_utils`
+    """
+    def __init__(self, key_size, query_size, value_size, num_hiddens, norm_shape,
+                 ffn_num_input, ffn_num_hiddens, num_heads, dropout, use_bias=False,
+                 **kwargs):
+        super().__init__(**kwargs)
+        self.attention = d2l.MultiHeadAttention(num_hiddens, num_heads, dropout, use_bias)
+        self.addnorm1 = d2l.AddNorm(norm_shape, dropout)
+        self.ffn = d2l.PositionWiseFFN(ffn_num_hiddens, num_hiddens)
+        self.addnorm2 = d2l.AddNorm(norm_shape, dropout)
+
+    def forward(self, X, valid_lens):
+        Y = self.addnorm1(X, self.attention(X, X, X, valid_lens))
+        return self.addnorm2(Y, self.ffn(Y))
+
+
+def accept_2_0_sizes(init, num_sizes, min_args):
+    """Wrap a constructor to also accept the 2.0 edition's leading size arguments.
+
+    Defined in :numref:`sec_utils`
+    """
+    if getattr(init, 'accepts_2_0_sizes', False):
+        return init  # already wrapped
+    @functools.wraps(init)
+    def wrapper(self, *args, **kwargs):
+        for name in ('key_size', 'query_size', 'value_size', 'ffn_num_input'):
+            kwargs.pop(name, None)  # inferred by the lazy layers
+        if len(args) >= min_args:  # the 2.0 form: drop the leading sizes
+            args = args[num_sizes:]
+        init(self, *args, **kwargs)
+    wrapper.accepts_2_0_sizes = True
+    return wrapper
+
+
+d2l.AdditiveAttention.__init__ = accept_2_0_sizes(d2l.AdditiveAttention.__init__, 2, 4)
+
+
+d2l.MultiHeadAttention.__init__ = accept_2_0_sizes(d2l.MultiHeadAttention.__init__, 3, 6)
+
+
+d2l.PositionWiseFFN.__init__ = accept_2_0_sizes(d2l.PositionWiseFFN.__init__, 1, 3)
 
 
 # Aliases from config.ini

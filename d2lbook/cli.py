@@ -3,7 +3,7 @@
     d2lbook check [--strict]                 every error and warning, no outputs written
     d2lbook build lib [--check]              d2l/<tab>.py from the #@save cells
     d2lbook build notebooks [--tab T|all]    one .ipynb per section per tab
-    d2lbook build eval|html|pdf|colab ...    (see each target's --help)
+    d2lbook build eval|html|pdf|colab|pkg ... (see each target's --help)
     d2lbook serve                            live preview
     d2lbook build T1 T2 ..., outputcheck, tabcheck, linkcheck, slides, merge, ...,
     d2lbook activate TAB FILES, d2lbook clear   as in d2lbook 1.0.3 (d2lbook.commands.targets)
@@ -29,6 +29,7 @@ PLUGINS = {
     "html": "d2lbook.commands.html",
     "pdf": "d2lbook.commands.pdf",
     "colab": "d2lbook.commands.colab",
+    "pkg": "d2lbook.commands.pkg",
 }
 SERVE = "d2lbook.serve"
 
@@ -83,6 +84,9 @@ def load(args: argparse.Namespace, diags: Diagnostics, with_refs: bool = True,
                      cache=parse_cache(root))
     # [build] warning_is_error = True (d2lbook 1.0.3's key) is --strict
     args.strict = diags.strict = args.strict or book.config.warning_is_error
+    from d2lbook.outputs.apidoc import expand_api_blocks
+
+    expand_api_blocks(book, diags)  # the API page's tables, before numbering
     refs = resolve(book, diags) if with_refs else None
     return book, refs
 

@@ -26,7 +26,7 @@ from functools import partial
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
-from d2lbook.errors import BuildError, Diagnostics
+from d2lbook.errors import TOLERATED, BuildError, Diagnostics
 
 EVENTS = "/__d2lbook/events"
 CLIENT = """<script>(function(){
@@ -152,6 +152,9 @@ class Previewer:
         self.pages_changed = False
         try:
             book = load_book(self.root, diags, raise_errors=False, cache=self.cache)
+            from d2lbook.outputs.apidoc import expand_api_blocks
+
+            expand_api_blocks(book, diags)  # the API page's tables (as in cli.load)
             refs = resolve(book, diags)
             if diags.errors:
                 raise BuildError(diags.errors)
@@ -177,7 +180,10 @@ class Previewer:
             self.log(str(d))
         for msg in errors:
             self.log(msg)
-        self.state.publish(errors)
+        # source defects that a build tolerates (an unknown reference shows as "??") are
+        # the author's to fix: the banner shows them with the errors
+        defects = [str(d) for d in diags.warnings if d.code in TOLERATED]
+        self.state.publish(errors + [m for m in defects if m not in errors])
         return time.perf_counter() - t0
 
     def evaluate(self, book) -> None:
@@ -339,10 +345,10 @@ def serve(root: Path, out: Path, host: str = "127.0.0.1", port: int = 8000,
     stop = stop or threading.Event()
 
     def index() -> str:
-        from d2lbook.outputs.html import run_pagefind
+        from d2lbook.outputs.html import index_site
 
         diags = Diagnostics()
-        status = run_pagefind(out, diags)
+        status = index_site(out, diags)
         return status + "".join(f"\n{d}" for d in diags.warnings)
 
     reindexer = Reindexer(index, log=log)

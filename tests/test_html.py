@@ -265,7 +265,8 @@ def test_sidebar_breadcrumb_prev_next_header(site):
     assert '<a href="https://github.com/example/html-basic" rel="noopener">GitHub</a>' in page
     assert '<link rel="icon" href="../_static/favicon.svg">' in page
     assert '<img src="../_static/logo.svg"' in page
-    assert '<html lang="zh" data-tab="pytorch" data-tabs="pytorch jax tensorflow">' in page
+    assert re.search(r'<html lang="zh" data-tab="pytorch" data-tab-pref="pytorch" '
+                     r'data-tabs="pytorch jax tensorflow"[ >]', page)
     assert "上一节" in page and "目录" in page  # zh UI strings
 
 
@@ -327,6 +328,9 @@ def test_outputs_and_hidden_cells(site):
     for name, _ in imgs:
         assert (out / "_images" / name).is_file()
     assert (out / "_images" / imgs[0][0]).read_bytes()[:4] in (b"\x89PNG", b"<svg")
+    # every plot has a text alternative
+    alts = re.findall(r'<img src="\.\./_images/[^"]+" alt="([^"]*)"', page)
+    assert len(alts) == 2 and all(a.strip() for a in alts)
     # one output for a cell whose output is the same in every tab
     assert page.count("hello from every framework</pre>") == 1
 
@@ -336,8 +340,9 @@ def test_quick_mode_note_and_notebook_links(site):
     page = read(out, CODE + ".html")
     assert '<div class="quick-note" role="note">' in page
     assert "quick-note" not in read(out, "chapter_basics/math.html")
-    assert ('<a class="tool tab-inline" data-tabs="pytorch" '
+    assert ('<a class="tool tab-inline download-notebook" data-tabs="pytorch" '
             'href="../notebooks/pytorch/chapter_basics/code.ipynb" download') in page
+    assert "下载笔记本 (PyTorch)" in page and "在 Colab 中打开 (JAX)" in page
     assert (out / "notebooks" / "jax" / "chapter_basics" / "code.ipynb").is_file()
     assert "notebooks/tensorflow" not in page  # no notebook was built for it
     assert ("https://colab.research.google.com/github/example/html-basic-jax-colab/blob/master/"

@@ -1,6 +1,6 @@
 """The website in a real browser: headless Chromium driven by Playwright.
 
-The site of tests/books/html_basic is built (with its Pagefind index) and served
+The site of tests/books/html_basic is built (with its search index) and served
 by a local http.server on 127.0.0.1; every request the pages make is recorded and
 anything outside that server is blocked and reported. Skipped when Chromium or
 Playwright is missing (CI installs both).
@@ -159,7 +159,10 @@ def test_choosing_jax_shows_jax_on_the_next_page_and_next_visit(pw, browser, tmp
         page = again.page(CODE + ".html?tab=tensorflow")
         assert "import tensorflow as tf" in visible_text(page, ".tab-group pre")
         page = again.page(HB + ".html")
-        assert page.evaluate("document.documentElement.dataset.tab") == "tensorflow"
+        # that page has no TensorFlow code: it shows PyTorch under a note
+        assert page.evaluate("document.documentElement.dataset.tabPref") == "tensorflow"
+        assert page.evaluate("document.documentElement.dataset.tab") == "pytorch"
+        assert "本节暂无 TensorFlow 版本" in visible_text(page, ".tab-fallback-note")
         assert again.errors == [] and again.outside == []
     finally:
         again.close()
@@ -171,9 +174,11 @@ def test_search_finds_a_chinese_word(browser):
     page.press(".topbar .search-form input", "Enter")
     page.wait_for_selector(".search-hit", timeout=20000)
     hits = page.eval_on_selector_all(".search-hit", "els => els.map(e => [e.href, e.innerText])")
-    assert hits[0][0].endswith(HB + ".html")
+    assert hits[0][0].split("?")[0].endswith(HB + ".html")
     assert "蜂鸟优化器" in hits[0][1]
-    assert len(hits) == 1
+    # the section itself first, then the contents pages that list its title
+    assert sorted(h[0].split("?")[0].split("/", 3)[3] for h in hits) == [
+        HB + ".html", "chapter_search/index.html", "index.html"]
     assert "<mark>蜂鸟</mark>" in page.inner_html("#search-results")
     page.fill("#search-input", "qzxqzx")
     page.wait_for_function("document.getElementById('search-status').innerText"

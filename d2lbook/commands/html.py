@@ -13,7 +13,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--out", default=None,
                         help="output folder (default: <output_dir>/html)")
     parser.add_argument("--no-search", action="store_true",
-                        help="do not build the Pagefind search index")
+                        help="do not build the search index")
     parser.add_argument("--no-outputs", action="store_true",
                         help="ignore execution results (pages show code only)")
     parser.add_argument("--stale-outputs", action="store_true",
@@ -38,7 +38,7 @@ def run(args: argparse.Namespace, book, resolved) -> int:
     results = None if args.no_outputs else load_all_results(book, args.stale_outputs)
     t1 = time.perf_counter()
     report = build_html(book, resolved, out, results=results, diags=diags,
-                        search=not args.no_search, background_search=True)
+                        search=not args.no_search)
     diags.report()
     n_err = len(diags.errors)
     print(f"html: {report.rendered} of {report.pages} pages written to {out} "

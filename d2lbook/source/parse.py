@@ -416,6 +416,10 @@ class SectionParser:
             return Raw("rst-only-" + m.group(1), _dedent(m.group(2)), self.loc(line0))
         if not s:
             return None
+        from d2lbook.source.apiblock import is_api_block  # the library's API page
+
+        if is_api_block(s):
+            return Raw("d2l-api", content, self.loc(line0))
         self.diags.warning(self.loc(line0), "eval_rst content passed through unmapped: "
                            f"{s.splitlines()[0][:60]!r}", code="unmapped-rst")
         return Raw("rst", content, self.loc(line0))

@@ -14,8 +14,6 @@ import hashlib
 import json
 import os
 import re
-import shutil
-import subprocess
 import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -26,6 +24,8 @@ from jinja2 import Environment, FileSystemLoader
 
 from d2lbook.errors import Diagnostics
 from d2lbook.outputs.html import katex as katex_mod
+from d2lbook.outputs.html import search as search_mod
+from d2lbook.outputs.html.alt import plot_alt
 from d2lbook.outputs.html.bib import bibliography_html
 from d2lbook.outputs.html.highlight import stylesheet as pygments_css
 from d2lbook.outputs.html.i18n import strings as ui_strings
@@ -59,6 +59,29 @@ SIDEBAR_WINDOW = 25  # a long sidebar list shows this many entries each side of 
 STATE_FILE = ".d2lbook-html.json"
 MATH_RE = re.compile("\x00(\\d+)\x00")
 STATE_VERSION = 1
+
+
+_HEADING_RE = re.compile(r'<h([23]) id="([^"]+)">(.*?)</h\1>', re.S)
+_TAB_GROUP_RE = re.compile(r'<div class="tab-group" data-tabs="([^"]*)"')
+
+
+def page_toc(body: str) -> list[dict]:
+    """The page's table of contents: its level-2 and level-3 headings that have an id."""
+    out = []
+    for m in _HEADING_RE.finditer(body):
+        text = search_mod.fragment_text(m.group(3))
+        if text:
+            out.append({"id": m.group(2), "text": text, "level": int(m.group(1))})
+    return out
+
+
+def page_tabs(body: str, tabs: list[str]) -> list[str]:
+    """The tabs (in the site's order) that have code on a page with tab groups; [] when
+    the page has no tab-specific code."""
+    found: set[str] = set()
+    for m in _TAB_GROUP_RE.finditer(body):
+        found.update(m.group(1).split())
+    return [t for t in tabs if t in found]
 
 
 def _sha(*parts) -> str:
@@ -416,6 +439,34 @@ class Builder:
                                    tab=tab_name(tab))})
         return downloads, colabs, copies
 
+    # ------------------------------------------------------ site downloads
+    def site_downloads(self) -> tuple[list[dict], list[tuple[Path, Path]]]:
+        """The book-wide downloads that exist: each tab's notebook zip (``build pkg``)
+        and each tab's PDF (``build pdf``), copied into ``_downloads/``."""
+        from d2lbook.outputs.pkg import zip_name
+
+        cfg = self.book.config
+        out_base = Path(getattr(cfg, "output_dir", self.book.root / "_build"))
+        s = self.site.strings
+        items, copies = [], []
+        for tab in self.site.tabs:
+            name = zip_name(self.book, tab)
+            src = out_base / "pkg" / name
+            if src.is_file():
+                copies.append((src, self.out / "_downloads" / name))
+                items.append({"kind": "zip", "tab": tab, "url": "_downloads/" + name,
+                              "text": s["download_notebooks"].format(tab=tab_name(tab)),
+                              "size": src.stat().st_size})
+        for tab in self.site.tabs:
+            name = f"{cfg.name}.pdf" if tab == self.site.tabs[0] else f"{cfg.name}-{tab}.pdf"
+            src = out_base / "pdf" / name
+            if src.is_file():
+                copies.append((src, self.out / "_downloads" / name))
+                items.append({"kind": "pdf", "tab": tab, "url": "_downloads/" + name,
+                              "text": f"{s['download_pdf']} ({tab_name(tab)})",
+                              "size": src.stat().st_size})
+        return items, copies
+
     # ------------------------------------------------------------- build
     def build(self) -> BuildReport:
         t0 = time.perf_counter()
@@ -426,10 +477,12 @@ class Builder:
         self.links = self.header_links()
         self.discussion = self.discussion_template()
         self.extra = self.static_files()
+        self.downloads, dl_copies = self.site_downloads()
         statics_sig = _sha(*(f"{k}={p}:{p.stat().st_mtime_ns}" for k, p in
                              sorted(self.extra.items())))
         site_key = _sha(self.version, self.toc_signature(), site.tabs, site.lang, site.title,
                         repr(self.links), repr(sorted(self._colab.items())), statics_sig,
+                        repr([d["url"] for d in self.downloads]),
                         self.discussion,
                         site.bib_page, self.book.index, self._html_config(),
                         katex_mod.katex_version(Path(self._katex_dir()) if self._katex_dir()
@@ -437,7 +490,7 @@ class Builder:
         old_pages: dict = self.state.get("pages", {})
         own = self._targets_by_section()
         pages: list[_Page] = []
-        copies: list[tuple[Path, Path]] = []
+        copies: list[tuple[Path, Path]] = list(dl_copies)
         self._nb: dict[str, tuple] = {}
         self._cites: dict[str, list] = {}
         self._code: dict[str, list] = {}
@@ -458,7 +511,9 @@ class Builder:
         for p in pages:
             if p.path == site.bib_page:
                 p.key = _sha(p.key, bib_sig)
-        pages.append(_Page(site.search_page, None, _sha(site_key, "search")))
+        self.has_index = self.search or (self.out / search_mod.INDEX_DIR
+                                         / search_mod.INDEX_FILE).is_file()
+        pages.append(_Page(site.search_page, None, _sha(site_key, "search", self.has_index)))
         if site.bib_page == site.bib_name:
             pages.append(_Page(site.bib_name, None, _sha(site_key, "bib", bib_sig)))
         self.report.pages = len(pages)
@@ -482,6 +537,18 @@ class Builder:
             for im in p.result.images:
                 images[im.name] = im.data
         tm["render"] = time.perf_counter() - t1
+
+        # search entries from the bodies before KaTeX: formulas are still their TeX
+        t1 = time.perf_counter()
+        fresh: dict[str, dict | None] = {}
+        for p in todo:
+            if p.section is not None:
+                tex = [t for t, _, _ in p.result.math]
+                body = MATH_RE.sub(lambda m, tex=tex: search_mod.MATH_OPEN
+                                   + esc(tex[int(m.group(1))]) + search_mod.MATH_CLOSE,
+                                   p.result.body)
+                fresh[p.path] = search_mod.entry_from_body(self.title_text(p.path), body)
+        tm["search"] = time.perf_counter() - t1
 
         # math: one KaTeX run for every new equation
         t1 = time.perf_counter()
@@ -562,24 +629,32 @@ class Builder:
                     self.report.removed.append(f)
         tm["files"] = time.perf_counter() - t1
 
-        # search index: a full build with anything new
+        # search index: a full build with anything new. The entries of the pages are kept
+        # (by page key) so that an index needs only the pages rendered since
         t1 = time.perf_counter()
+        old_entries = search_mod.load_entries(self.out)
+        entries: dict[str, dict] = {}
+        for p in pages:
+            if p.section is None:
+                continue
+            if p.path in fresh:
+                entries[p.path] = {"k": p.key, "e": fresh[p.path]}
+            else:
+                old = old_entries.get(p.path)
+                if isinstance(old, dict) and old.get("k") == p.key:
+                    entries[p.path] = old
+        if entries != old_entries:
+            search_mod.save_entries(self.out, entries)
         if not self.search:
             self.report.search = "skipped"
         elif todo or self.report.removed or not (
-                self.out / "pagefind" / "pagefind.js").is_file():
-            from d2lbook.outputs.html import search_bg
-
-            if getattr(self, "background_search", False) and not self.report.removed \
-                    and search_bg.wanted(self.out, len(todo), len(pages)):
-                # a small edit: re-index in the background; the previous index answers
-                # until the new one replaces it
-                self.report.search = search_bg.start(self.out)
-            else:
-                self.report.search = run_pagefind(self.out, self.diags)
+                self.out / search_mod.INDEX_DIR / search_mod.INDEX_FILE).is_file():
+            self.report.search = search_mod.write_index_of(
+                self.out, [(page_url(p.path), entries.get(p.path, {}).get("e"))
+                           for p in pages if p.section is not None], self.diags)
         else:
             self.report.search = "up to date"
-        tm["search"] = time.perf_counter() - t1
+        tm["search"] += time.perf_counter() - t1
         from d2lbook.outputs.html import highlight
 
         highlight.save()
@@ -736,15 +811,31 @@ class Builder:
         logo = self.extra.get("html_logo")
         favicon = self.extra.get("favicon")
         is_home = sec is not None and sec.path == book.index
+        body = plot_alt(p.result.body, s) if p.result else ""
+        toc = page_toc(body) if sec is not None else []
+        ptabs = page_tabs(body, site.tabs) if len(site.tabs) > 1 else []
+        fallback_notes = []
+        if ptabs:
+            for t in site.tabs:
+                if t not in ptabs:
+                    fallback_notes.append({"tab": t, "text": s["tab_fallback"].format(
+                        tab=tab_name(t), default=tab_name(ptabs[0]))})
         html = self.template.render(
+            toc=toc, page_tabs=ptabs, fallback_notes=fallback_notes,
+            site_downloads=[dict(d, url=prefix + d["url"]) for d in self.downloads],
             lang=site.lang, s=s, site_title=site.title, title=title, prefix=prefix,
-            tabs=[{"id": t, "name": tab_name(t)} for t in site.tabs],
+            tabs=[{"id": t, "name": tab_name(t), "absent": bool(ptabs) and t not in ptabs,
+                   "absent_title": s["tab_absent_title"].format(tab=tab_name(t))}
+                  for t in site.tabs],
             default_tab=site.tabs[0], tab_css=self.tab_css(),
             header_links=self.links, sidebar=sidebar, crumbs=crumbs, prev=prev, next=nxt,
-            content=(p.result.body if p.result else "") + (
-                f'<p class="discussion"><a href="{attr(discuss)}">{esc(s["discuss"])}</a></p>'
-                if discuss else ""), quick=p.result.quick if p.result else "",
+            # the discussion link is navigation: not part of the indexed text
+            content=body + (
+                f'<div data-pagefind-ignore><p class="discussion"><a href="{attr(discuss)}">'
+                f'{esc(s["discuss"])}</a></p></div>' if discuss else ""),
+            quick=p.result.quick if p.result else "",
             downloads=downloads, colabs=colabs, is_search=p.path == site.search_page,
+            has_index=self.has_index,
             search_url=prefix + page_url(site.search_page),
             is_home=is_home, index_url=prefix + "index.html",
             logo=prefix + "_static/" + logo.name if logo else None,
@@ -766,8 +857,11 @@ class Builder:
             rules.append(
                 f'html[data-tab="{a}"] .tab-pane[data-tabs~="{a}"]{{display:block}}'
                 f'html[data-tab="{a}"] .tab-inline[data-tabs~="{a}"]{{display:inline-flex}}'
-                f'html[data-tab="{a}"] .tab-button[data-tab="{a}"]'
-                f'{{color:var(--tab-active-fg);border-bottom-color:var(--accent)}}')
+                f'html[data-tab="{a}"] .tab-bar .tab-button[data-tab="{a}"],'
+                f'html[data-tab-pref="{a}"] .framework-switch .tab-button[data-tab="{a}"]'
+                f'{{color:var(--tab-active-fg);border-bottom-color:var(--accent)}}'
+                f'html[data-tab-fallback="{a}"] .tab-fallback-note[data-for="{a}"]'
+                f'{{display:block}}')
         return "".join(rules)
 
     # ------------------------------------------------------------ assets
@@ -806,45 +900,22 @@ def _state_ok(data: dict) -> bool:
             and isinstance(data.get("assets", ""), str | None))
 
 
-def run_pagefind(site_dir: Path, diags: Diagnostics) -> str:
-    """Index the site with Pagefind (the extended build segments Chinese text)."""
-    try:
-        from pagefind_bin_extended import get_executable
-        exe = str(get_executable())
-    except (ImportError, FileNotFoundError):
-        exe = shutil.which("pagefind_extended") or shutil.which("pagefind")
-    if not exe:
-        diags.warning(None, "search index not built: install the Python package "
-                            "'pagefind[extended]'", file="html")
-        return "pagefind missing"
-    proc = subprocess.run([exe, "--site", str(site_dir), "--output-subdir", "pagefind",
-                           "--keep-index-url", "--quiet"],
-                          capture_output=True, text=True, check=False)
-    if proc.returncode != 0:
-        diags.warning(None, "search index failed: " + (proc.stderr or proc.stdout)[-1000:],
-                      file="html")
-        return "failed"
-    return "built"
-
-
 def build_html(book: Book, refs, out_dir: Path | str, results=None,
                diags: Diagnostics | None = None, changed=None, search: bool | None = None,
-               notebooks_dir: Path | None = None,
-               background_search: bool = False) -> BuildReport:
+               notebooks_dir: Path | None = None) -> BuildReport:
     """Write the website for ``book`` into ``out_dir``.
 
     ``results``: ``{tab: {section path: SectionResult}}`` from the eval step, or None.
     ``changed``: the section paths the caller knows changed (a live preview); only a hint:
     every page is checked by its key. When given, the search index is not rebuilt unless
-    ``search`` is True. Returns a :class:`BuildReport` (``.written`` lists written files).
+    ``search`` is True. The index is updated before returning: only the pages rendered in
+    this build are read again (see :mod:`.search`). Returns a :class:`BuildReport` (``.written`` lists written files).
     """
     if search is None:
         search = changed is None
     b = Builder(book, refs, Path(out_dir), results=results, diags=diags, search=search,
                 notebooks_dir=notebooks_dir)
-    # after a small change, the search index is updated by a detached process (search_bg)
-    b.background_search = background_search  # type: ignore[attr-defined]
     return b.build()
 
 
-__all__ = ["build_html", "BuildReport", "run_pagefind"]
+__all__ = ["build_html", "BuildReport"]

@@ -79,12 +79,12 @@ def stylesheet() -> str:
     ``data-theme="dark"`` or the system preference when no theme is chosen."""
     from pygments.formatters import HtmlFormatter
 
-    light = HtmlFormatter(style="friendly").get_style_defs(".highlight")
-    dark_fmt = HtmlFormatter(style="monokai")
+    light = HtmlFormatter(style="xcode").get_style_defs(".highlight")
+    dark_fmt = HtmlFormatter(style="lightbulb")
     dark_forced = dark_fmt.get_style_defs('html[data-theme="dark"] .highlight')
     dark_auto = dark_fmt.get_style_defs('html:not([data-theme="light"]) .highlight')
     return (
-        "/* Pygments: friendly (light), monokai (dark) */\n"
+        "/* Pygments: xcode (light), lightbulb (dark); both keep 4.5:1 contrast */\n"
         + _strip_bg(light) + "\n" + _strip_bg(dark_forced) + "\n"
         + "@media (prefers-color-scheme: dark) {\n" + _strip_bg(dark_auto) + "\n}\n"
     )

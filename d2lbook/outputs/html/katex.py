@@ -162,6 +162,8 @@ class KatexRenderer:
         src = self.katex_dir / "dist"
         dest.mkdir(parents=True, exist_ok=True)
         copy_if_changed(src / "katex.min.css", dest / "katex.min.css")
+        # the search page renders the formulas of its excerpts in the browser
+        copy_if_changed(src / "katex.min.js", dest / "katex.min.js")
         for f in sorted((src / "fonts").iterdir()):
             if f.suffix in (".woff2", ".woff", ".ttf"):
                 copy_if_changed(f, dest / "fonts" / f.name)
