@@ -107,6 +107,1123 @@ def plot(X, Y=None, xlabel=None, ylabel=None, legend=[], xlim=None,
     set_axes(axes, xlabel, ylabel, xlim, ylim, xscale, yscale, legend)
 
 
+class Timer:
+    """A stopwatch that keeps every measured interval (in seconds).
+
+    Defined in :numref:`sec_linear_regression`
+    """
+    def __init__(self):
+        self.times = []  # one entry per call of stop()
+        self.start()     # the clock runs from the moment of creation
+
+    def start(self):
+        """(Re)start the clock."""
+        self.tik = time.perf_counter()
+
+    def stop(self):
+        """Append the seconds elapsed since start() and return them."""
+        elapsed = time.perf_counter() - self.tik
+        self.times.append(elapsed)
+        return elapsed
+
+    def avg(self):
+        """Mean of the recorded intervals."""
+        return self.sum() / len(self.times)
+
+    def sum(self):
+        """Total of the recorded intervals."""
+        return sum(self.times)
+
+    def cumsum(self):
+        """Running totals: the time at which each interval ended."""
+        return np.cumsum(self.times).tolist()
+
+
+from dataclasses import field
+from typing import Any
+from flax.training import train_state
+
+
+def add_to_class(Class):
+    """Register the decorated function as a method of `Class`.
+
+    Defined in :numref:`sec_oo-design`
+    """
+    def wrapper(obj):
+        setattr(Class, obj.__name__, obj)
+        return obj
+    return wrapper
+
+
+class HyperParameters:
+    """Base class whose subclasses store the arguments of __init__ as attributes.
+
+    Defined in :numref:`sec_oo-design`
+    """
+    def save_hyperparameters(self, ignore=[]):
+        """Save the arguments of the calling function as attributes of self."""
+        frame = inspect.currentframe().f_back
+        code = frame.f_code
+        names = code.co_varnames[:code.co_argcount + code.co_kwonlyargcount]
+        skip = set(ignore) | {'self'}
+        self.hparams = {name: frame.f_locals[name] for name in names
+                        if name not in skip and not name.startswith('_')}
+        for name, value in self.hparams.items():
+            setattr(self, name, value)
+
+
+from IPython import get_ipython
+
+
+def in_notebook():
+    """Return True when the code runs inside a Jupyter kernel.
+
+    Defined in :numref:`sec_oo-design`
+    """
+    shell = get_ipython()
+    # Jupyter, JupyterLab, VS Code and Colab all use (subclasses of) this shell
+    return shell is not None and any(
+        cls.__name__ == 'ZMQInteractiveShell' for cls in type(shell).__mro__)
+
+
+class ProgressBoard(d2l.HyperParameters):
+    """A board that plots data points as they arrive, e.g., losses during training.
+
+    Defined in :numref:`sec_oo-design`
+    """
+    def __init__(self, xlabel=None, ylabel=None, xlim=None, ylim=None,
+                 xscale='linear', yscale='linear',
+                 ls=['-', '--', '-.', ':'], colors=['C0', 'C1', 'C2', 'C3'],
+                 fig=None, axes=None, figsize=(3.5, 2.5), display=True,
+                 min_interval=0.5):
+        self.save_hyperparameters()
+        self.pending = collections.OrderedDict()  # label -> points not yet averaged
+        self.data = collections.OrderedDict()     # label -> ([x, ...], [y, ...])
+        self.handle, self.last_shown, self.stale, self.hooked = None, 0.0, False, False
+
+    def draw(self, x, y, label, every_n=1):
+        """Add the point (x, y) to the line `label`; plot the mean of every `every_n` points."""
+        points = self.pending.setdefault(label, [])
+        points.append((x, y))
+        if len(points) < every_n:
+            return
+        xs, ys = zip(*points)
+        points.clear()
+        line = self.data.setdefault(label, ([], []))
+        line[0].append(float(sum(xs)) / len(xs))
+        # Works for Python numbers and for tensors on any device: the sum stays on
+        # the device and only the mean is copied back, once per plotted point
+        line[1].append(float(sum(ys)) / len(ys))
+        if not (self.display and in_notebook()):
+            return
+        self.stale = True
+        if time.time() - self.last_shown >= self.min_interval:
+            self.show()
+        elif not self.hooked:  # Show the final state when the cell finishes
+            get_ipython().events.register('post_run_cell', self.show_if_stale)
+            self.hooked = True
+
+    def show_if_stale(self, *args):
+        get_ipython().events.unregister('post_run_cell', self.show_if_stale)
+        self.hooked = False
+        if self.stale:
+            self.show()
+
+    def show(self):
+        """Render all lines; in a notebook the figure is updated in place."""
+        d2l.use_svg_display()
+        if self.fig is None:
+            # A pyplot-free figure: Jupyter does not display it a second time
+            self.fig = plt.Figure(figsize=self.figsize)
+        axes = self.axes if self.axes is not None else (
+            self.fig.axes[0] if self.fig.axes else self.fig.add_subplot())
+        axes.cla()
+        styles = zip(self.ls * len(self.data), self.colors * len(self.data))
+        for (label, (xs, ys)), (ls, color) in zip(self.data.items(), styles):
+            axes.plot(xs, ys, linestyle=ls, color=color, label=label)
+        axes.set_xlabel(self.xlabel if self.xlabel is not None else 'x')
+        if self.ylabel is not None:
+            axes.set_ylabel(self.ylabel)
+        axes.set_xscale(self.xscale)
+        axes.set_yscale(self.yscale)
+        if self.xlim is not None:
+            axes.set_xlim(self.xlim)
+        if self.ylim is not None:
+            axes.set_ylim(self.ylim)
+        axes.legend()
+        self.fig.tight_layout()
+        if self.handle is None:
+            self.handle = display.display(self.fig, display_id=True)
+        else:
+            self.handle.update(self.fig)
+        self.stale, self.last_shown = False, time.time()
+
+
+def cpu():
+    """Return the CPU device.
+
+    Defined in :numref:`sec_oo-design`
+    """
+    return jax.devices('cpu')[0]
+
+
+def num_gpus():
+    """Return the number of available GPUs.
+
+    Defined in :numref:`sec_oo-design`
+    """
+    try:
+        return jax.device_count('gpu')
+    except RuntimeError:  # No GPU backend is installed
+        return 0
+
+
+def gpu(i=0):
+    """Return the i-th GPU device.
+
+    Defined in :numref:`sec_oo-design`
+    """
+    return jax.devices('gpu')[i]
+
+
+def try_gpu(i=0):
+    """Return gpu(i) if it exists, otherwise the CPU.
+
+    Defined in :numref:`sec_oo-design`
+    """
+    return gpu(i) if i < num_gpus() else cpu()
+
+
+def try_all_gpus():
+    """Return all GPUs, or [CPU] if there is none.
+
+    Defined in :numref:`sec_oo-design`
+    """
+    return [gpu(i) for i in range(num_gpus())] or [cpu()]
+
+
+def get_seed():
+    """Return a random integer seed.
+
+    Defined in :numref:`sec_oo-design`
+    """
+    return random.randint(0, 10 ** 6)
+
+
+def get_key():
+    """Return a new JAX PRNG key from a random seed.
+
+    Defined in :numref:`sec_oo-design`
+    """
+    return jax.random.PRNGKey(get_seed())
+
+
+QUICK = os.environ.get('D2L_QUICK', '0').strip().lower() in ('1', 'true', 'yes')
+
+
+def quick_cap(value, limit):
+    """`value` in full mode; at most `limit` in quick mode (D2L_QUICK=1).
+
+    Defined in :numref:`sec_oo-design`
+    """
+    return min(value, limit) if QUICK else value
+
+
+def train_steps(n):
+    """range(n) for a hand-written training loop; at most 50 steps in quick mode.
+
+    Defined in :numref:`sec_oo-design`
+    """
+    return range(quick_cap(n, 50))
+
+
+nn_Module = nn.Module
+
+
+class Module(nn.Module, d2l.HyperParameters):
+    """The base class of models (a Flax linen module).
+
+    Defined in :numref:`sec_oo-design`
+    """
+    # Flax modules are dataclasses: hyperparameters are fields, declared in the
+    # class body of subclasses, and save_hyperparameters is not needed
+    plot_train_per_epoch: int = field(default=2, init=False)
+    plot_valid_per_epoch: int = field(default=1, init=False)
+    # default_factory gives every model instance a board of its own
+    board: ProgressBoard = field(default_factory=lambda: ProgressBoard(), init=False)
+
+    def loss(self, y_hat, y):
+        raise NotImplementedError
+
+    def forward(self, X, *args, **kwargs):
+        assert hasattr(self, 'net'), 'Neural network is defined'
+        return self.net(X, *args, **kwargs)
+
+    def __call__(self, X, *args, **kwargs):
+        # Flax calls __call__ for the forward pass; forward keeps the book's name
+        return self.forward(X, *args, **kwargs)
+
+    def plot(self, key, value, train):
+        """Plot a point in the animation."""
+        assert hasattr(self, 'trainer'), 'Trainer is not inited'
+        self.board.xlabel = 'epoch'
+        if train:
+            x = self.trainer.train_batch_idx / self.trainer.num_train_batches
+            n = self.trainer.num_train_batches / self.plot_train_per_epoch
+        else:
+            x = self.trainer.epoch + 1
+            n = self.trainer.num_val_batches / self.plot_valid_per_epoch
+        self.board.draw(x, value, ('train_' if train else 'val_') + key,
+                        every_n=max(1, int(n)))
+
+    def training_step(self, params, batch, state):
+        l, grads = jax.value_and_grad(self.loss)(params, batch[:-1], batch[-1], state)
+        self.plot('loss', l, train=True)
+        return l, grads
+
+    def validation_step(self, params, batch, state):
+        l = self.loss(params, batch[:-1], batch[-1], state)
+        self.plot('loss', l, train=False)
+
+    def apply_init(self, dummy_input, key):
+        """Create the variables (parameters, ...) by one forward pass."""
+        return self.init(key, *dummy_input)
+
+    def configure_optimizers(self):
+        """Defined in :numref:`sec_classification`"""
+        return optax.sgd(self.lr)
+
+
+class DataModule(d2l.HyperParameters):
+    """The base class of data.
+
+    Defined in :numref:`sec_oo-design`
+    """
+    def __init__(self, root='../data', num_workers=None):
+        if num_workers is None:
+            num_workers = min(4, max(0, (os.cpu_count() or 1) - 1))
+        self.save_hyperparameters()
+
+    def get_dataloader(self, train):
+        raise NotImplementedError
+
+    def train_dataloader(self):
+        return self.get_dataloader(train=True)
+
+    def val_dataloader(self):
+        return self.get_dataloader(train=False)
+
+    def get_tensorloader(self, tensors, train, indices=slice(0, None)):
+        """Defined in :numref:`sec_synthetic-regression-data`"""
+        tensors = tuple(a[indices] for a in tensors)
+        return d2l.TensorLoader(tensors, self.batch_size, shuffle=train)
+
+
+class Trainer(d2l.HyperParameters):
+    """The base class for training models with data.
+
+    Defined in :numref:`sec_oo-design`
+    """
+    def __init__(self, max_epochs, num_gpus=0, gradient_clip_val=0):
+        self.save_hyperparameters()
+        self.gpus = [d2l.gpu(i) for i in range(min(num_gpus, d2l.num_gpus()))]
+        self.device = self.gpus[0] if self.gpus else d2l.cpu()
+
+    def prepare_data(self, data):
+        self.train_dataloader = data.train_dataloader()
+        self.val_dataloader = data.val_dataloader()
+        if hasattr(self.train_dataloader, 'to'):  # Copy the whole data set once
+            self.train_dataloader = self.train_dataloader.to(self.device)
+        if self.val_dataloader is not None and hasattr(self.val_dataloader, 'to'):
+            self.val_dataloader = self.val_dataloader.to(self.device)
+        self.num_train_batches = len(self.train_dataloader)
+        self.num_val_batches = (len(self.val_dataloader)
+                                if self.val_dataloader is not None else 0)
+        if d2l.QUICK:
+            self.num_train_batches = min(self.num_train_batches, 10)
+            self.num_val_batches = min(self.num_val_batches, 3)
+
+    def prepare_model(self, model):
+        model.trainer = self
+        model.board.xlim = [0, self.num_epochs]
+        self.model = model
+
+    def fit(self, model, data, key=None):
+        self.num_epochs = min(self.max_epochs, 2) if d2l.QUICK else self.max_epochs
+        self.prepare_data(data)
+        self.prepare_model(model)
+        self.optim = model.configure_optimizers()
+        params_key, dropout_key = jax.random.split(d2l.get_key() if key is None else key)
+        dummy_input = self.prepare_batch(next(iter(self.train_dataloader)))[:-1]
+        variables = model.apply_init(dummy_input,
+                                     key={'params': params_key, 'dropout': dropout_key})
+        variables = jax.device_put(dict(variables), self.device)
+
+        class TrainState(train_state.TrainState):
+            batch_stats: Any  # Used by batch normalization (chapter 8)
+            dropout_rng: Any  # Used by dropout (chapter 5)
+
+        self.state = TrainState.create(
+            apply_fn=model.apply, params=variables['params'],
+            batch_stats=variables.get('batch_stats', {}), dropout_rng=dropout_key,
+            tx=self.optim)
+        self.train_step = jax.jit(self.make_train_step(model))
+        self.epoch = 0
+        self.train_batch_idx = 0
+        self.val_batch_idx = 0
+        self.progress = d2l.ProgressBar(self.num_epochs * self.num_train_batches)
+        for epoch in range(self.num_epochs):
+            self.epoch = epoch
+            self.fit_epoch()
+        self.progress.close()
+
+    def make_train_step(self, model):
+        """Return a pure function (state, batch) -> (new state, loss) to be jit-compiled."""
+        def objective(params, batch, state):
+            out = model.loss(params, batch[:-1], batch[-1], state)
+            # Classifiers return (loss, auxiliary data), e.g., batch norm statistics
+            return out if isinstance(out, tuple) else (out, {})
+
+        def train_step(state, batch):
+            (loss, aux), grads = jax.value_and_grad(objective, has_aux=True)(
+                state.params, batch, state)
+            if self.gradient_clip_val > 0:
+                grads = self.clip_gradients(self.gradient_clip_val, grads)
+            state = state.apply_gradients(grads=grads)
+            if 'batch_stats' in aux:
+                state = state.replace(batch_stats=aux['batch_stats'])
+            # A fresh dropout key for the next step
+            return state.replace(dropout_rng=jax.random.split(state.dropout_rng)[0]), loss
+        return train_step
+
+    def prepare_batch(self, batch):
+        # A no-op for data that is already on the device
+        return [jax.device_put(a, self.device) for a in batch]
+
+    def fit_epoch(self):
+        self.model.training = True
+        for i, batch in enumerate(self.train_dataloader):
+            if i == self.num_train_batches:
+                break
+            self.state, loss = self.train_step(self.state, self.prepare_batch(batch))
+            self.model.plot('loss', loss, train=True)
+            self.train_batch_idx += 1
+            self.progress.update(f'epoch {self.epoch + 1}/{self.num_epochs}', loss)
+        if self.val_dataloader is None:
+            return
+        self.model.training = False
+        for i, batch in enumerate(self.val_dataloader):
+            if i == self.num_val_batches:
+                break
+            self.model.validation_step(self.state.params, self.prepare_batch(batch),
+                                       self.state)
+            self.val_batch_idx += 1
+
+    def clip_gradients(self, grad_clip_val, grads):
+        """Return the gradient tree scaled so that its norm is at most grad_clip_val.
+
+        Defined in :numref:`sec_oo-design`
+        """
+        leaves = jax.tree_util.tree_leaves(grads)
+        norm = jnp.sqrt(sum(jnp.sum(g ** 2) for g in leaves))
+        scale = jnp.minimum(1.0, grad_clip_val / (norm + 1e-12))
+        return jax.tree_util.tree_map(lambda g: g * scale, grads)
+
+
+class ProgressBar:
+    """A text progress bar for training in a terminal; silent elsewhere.
+
+    Defined in :numref:`sec_oo-design`
+    """
+    def __init__(self, total, width=30):
+        self.total, self.width, self.count = max(total, 1), width, 0
+        self.enabled = sys.stderr.isatty() and not in_notebook()
+        self.start = self.last = time.time()
+
+    def update(self, prefix, loss=None):
+        self.count += 1
+        now = time.time()
+        if not self.enabled or (now - self.last < 0.2 and self.count < self.total):
+            return
+        self.last = now
+        done = int(self.width * self.count / self.total)
+        text = f'\r{prefix} [{"#" * done}{"." * (self.width - done)}] '
+        text += f'{self.count}/{self.total} {now - self.start:.1f}s'
+        if loss is not None:
+            text += f' loss {float(loss):.4f}'
+        sys.stderr.write(text)
+        sys.stderr.flush()
+
+    def close(self):
+        if self.enabled:
+            sys.stderr.write('\n')
+
+
+class SyntheticRegressionData(d2l.DataModule):
+    """Synthetic data for linear regression: y = Xw + b + noise.
+
+    Defined in :numref:`sec_synthetic-regression-data`
+    """
+    def __init__(self, w, b, noise=0.01, num_train=1000, num_val=1000, batch_size=32,
+                 key=None):
+        super().__init__()
+        self.save_hyperparameters(ignore=['key'])
+        n = num_train + num_val
+        key_X, key_noise = jax.random.split(jax.random.PRNGKey(0) if key is None else key)
+        self.X = jax.random.normal(key_X, (n, len(w)))
+        noise = jax.random.normal(key_noise, (n, 1)) * noise
+        self.y = self.X @ jnp.reshape(w, (-1, 1)) + b + noise
+
+    def get_dataloader(self, train):
+        """Defined in :numref:`sec_synthetic-regression-data`"""
+        i = slice(0, self.num_train) if train else slice(self.num_train, None)
+        return self.get_tensorloader((self.X, self.y), train, i)
+
+
+class TensorLoader:
+    """Iterate over minibatches of in-memory arrays by slicing them.
+
+    All arrays share their first dimension. With shuffle=True, a new random
+    permutation of the examples is drawn at the start of every epoch.
+
+
+    Defined in :numref:`sec_synthetic-regression-data`
+    """
+    def __init__(self, tensors, batch_size, shuffle=False, transform=None):
+        self.tensors = tuple(tensors)
+        self.batch_size, self.shuffle, self.transform = batch_size, shuffle, transform
+        self.num_examples = len(self.tensors[0])
+        assert all(len(t) == self.num_examples for t in self.tensors), 'sizes differ'
+
+    def __len__(self):
+        return math.ceil(self.num_examples / self.batch_size)
+
+    def __iter__(self):
+        order = None
+        if self.shuffle:  # One host-to-device copy of the permutation per epoch
+            device = next(iter(self.tensors[0].devices()))
+            order = jax.device_put(np.random.permutation(self.num_examples), device)
+        for start in range(0, self.num_examples, self.batch_size):
+            if order is None:
+                batch = tuple(t[start: start + self.batch_size] for t in self.tensors)
+            else:
+                idx = order[start: start + self.batch_size]
+                batch = tuple(t[idx] for t in self.tensors)
+            yield self.transform(*batch) if self.transform is not None else batch
+
+    def to(self, device):
+        """Return a loader over copies of the arrays on `device`."""
+        return TensorLoader([jax.device_put(t, device) for t in self.tensors],
+                            self.batch_size, self.shuffle, self.transform)
+
+
+class LinearRegressionScratch(d2l.Module):
+    """The linear regression model implemented from scratch.
+
+    Defined in :numref:`sec_linear_scratch`
+    """
+    num_inputs: int
+    lr: float
+    sigma: float = 0.01
+
+    def setup(self):
+        self.w = self.param('w', nn.initializers.normal(self.sigma), (self.num_inputs, 1))
+        self.b = self.param('b', nn.initializers.zeros, (1,))
+
+    def forward(self, X):
+        """Defined in :numref:`sec_linear_scratch`"""
+        return jnp.matmul(X, self.w) + self.b
+
+    def loss(self, params, X, y, state):
+        """Defined in :numref:`sec_linear_scratch`"""
+        y_hat = state.apply_fn({'params': params}, *X)  # X is a tuple of inputs
+        squared = (y_hat - y.reshape(y_hat.shape)) ** 2 / 2
+        return squared.mean()
+
+    def configure_optimizers(self):
+        """Defined in :numref:`sec_linear_scratch`"""
+        return SGD(self.lr)
+
+
+class SGD(d2l.HyperParameters):
+    """Minibatch stochastic gradient descent, as an Optax gradient transformation.
+
+    Defined in :numref:`sec_linear_scratch`
+    """
+    def __init__(self, lr):
+        self.save_hyperparameters()
+
+    def init(self, params):
+        return optax.EmptyState()
+
+    def update(self, updates, state, params=None):
+        return jax.tree_util.tree_map(lambda g: -self.lr * g, updates), state
+
+
+class LinearRegression(d2l.Module):
+    """The linear regression model implemented with high-level APIs.
+
+    Defined in :numref:`sec_linear_concise`
+    """
+    lr: float
+
+    def setup(self):
+        self.net = nn.Dense(1, kernel_init=nn.initializers.normal(0.01))
+
+    def forward(self, X):
+        """Defined in :numref:`sec_linear_concise`"""
+        return self.net(X)
+
+    def loss(self, params, X, y, state):
+        """Defined in :numref:`sec_linear_concise`"""
+        y_hat = state.apply_fn({'params': params}, *X)
+        return optax.squared_error(y_hat, y.reshape(y_hat.shape)).mean()
+
+    def configure_optimizers(self):
+        """Defined in :numref:`sec_linear_concise`"""
+        return optax.sgd(self.lr)
+
+    def get_w_b(self, state):
+        """Defined in :numref:`sec_linear_concise`"""
+        net = state.params['net']
+        return net['kernel'], net['bias']
+
+
+DATA_HUB = dict()
+
+
+DATA_URL = 'https://d2l-data.s3-accelerate.amazonaws.com/'
+
+
+class FashionMNIST(d2l.DataModule):
+    """The Fashion-MNIST dataset, held in memory as arrays.
+
+    Defined in :numref:`sec_fashion_mnist`
+    """
+    def __init__(self, batch_size=64, resize=(28, 28), root='../data'):
+        super().__init__(root=root)
+        self.save_hyperparameters()
+        X_train, y_train, X_val, y_val = d2l.load_fashion_mnist(root)
+        if d2l.QUICK:
+            X_train, y_train, X_val, y_val = X_train[:2048], y_train[:2048], X_val[:512], y_val[:512]
+        self.train, self.val = (X_train, y_train), (X_val, y_val)
+
+    def preprocess(self, X, y):
+        """Turn a minibatch of uint8 images into floats in [0, 1] of shape (n, h, w, 1)."""
+        X = X[..., None].astype(jnp.float32) / 255
+        if tuple(self.resize) != tuple(X.shape[1:3]):
+            X = jax.image.resize(X, (X.shape[0], *self.resize, 1), method='bilinear')
+        return X, y
+
+    def text_labels(self, indices):
+        """Return the text labels of the class indices.
+
+        Defined in :numref:`sec_fashion_mnist`
+        """
+        labels = ['t-shirt', 'trouser', 'pullover', 'dress', 'coat',
+                  'sandal', 'shirt', 'sneaker', 'bag', 'ankle boot']
+        return [labels[int(i)] for i in indices]
+
+    def get_dataloader(self, train):
+        """Defined in :numref:`sec_fashion_mnist`"""
+        data = self.train if train else self.val
+        return d2l.TensorLoader([jnp.asarray(a) for a in data], self.batch_size,
+                                shuffle=train, transform=jax.jit(self.preprocess))
+
+    def visualize(self, batch, nrows=1, ncols=8, labels=[]):
+        """Defined in :numref:`sec_fashion_mnist`"""
+        X, y = batch
+        if not labels:
+            labels = self.text_labels(y)
+        d2l.show_images(X[..., 0], nrows, ncols, titles=labels)
+
+
+def show_images(imgs, num_rows, num_cols, titles=None, scale=1.5):
+    """Draw images row by row on a num_rows x num_cols grid; return the flat axes.
+
+    Defined in :numref:`sec_fashion_mnist`
+    """
+    _, grid = d2l.plt.subplots(num_rows, num_cols, squeeze=False,
+                               figsize=(scale * num_cols, scale * num_rows))
+    cells = grid.reshape(-1)
+    for k, (cell, picture) in enumerate(zip(cells, imgs)):
+        picture = np.asarray(picture)  # matplotlib wants a host-side array
+        cell.imshow(picture, cmap=None if picture.ndim == 3 else 'gray')
+        cell.set_xticks([])
+        cell.set_yticks([])
+        if titles:
+            cell.set_title(titles[k])
+    return cells
+
+
+from functools import partial
+
+
+class Classifier(d2l.Module):
+    """The base class of classification models.
+
+    Defined in :numref:`sec_classification`
+    """
+    def training_step(self, params, batch, state):
+        # The loss returns (value, auxiliary data), hence has_aux=True
+        (l, aux), grads = jax.value_and_grad(self.loss, has_aux=True)(
+            params, batch[:-1], batch[-1], state)
+        self.plot('loss', l, train=True)
+        return (l, aux), grads
+
+    def validation_step(self, params, batch, state):
+        l, _ = self.loss(params, batch[:-1], batch[-1], state)
+        self.plot('loss', l, train=False)
+        self.plot('acc', self.accuracy(params, batch[:-1], batch[-1], state), train=False)
+
+    @partial(jax.jit, static_argnums=(0, 5))
+    def accuracy(self, params, X, Y, state, averaged=True):
+        """Fraction of rows whose top-scoring class equals the label (or 0/1 per row).
+
+        Defined in :numref:`sec_classification`
+        """
+        variables = {'params': params}
+        if getattr(state, 'batch_stats', None):  # Models with batch normalization
+            variables['batch_stats'] = state.batch_stats
+        Y_hat = state.apply_fn(variables, *X)
+        predicted = Y_hat.reshape(-1, Y_hat.shape[-1]).argmax(axis=1).astype(Y.dtype)
+        hits = (predicted == Y.reshape(-1)).astype(jnp.float32)  # 1.0 where right
+        return hits.mean() if averaged else hits
+
+    @partial(jax.jit, static_argnums=(0, 5))
+    def loss(self, params, X, Y, state, averaged=True):
+        """Defined in :numref:`sec_dropout`"""
+        Y_hat = state.apply_fn({'params': params}, *X, rngs={'dropout': state.dropout_rng})
+        Y_hat = Y_hat.reshape((-1, Y_hat.shape[-1]))
+        Y = Y.reshape((-1,))
+        fn = optax.softmax_cross_entropy_with_integer_labels
+        # The empty dictionary is the auxiliary data (used by batch normalization)
+        return (fn(Y_hat, Y).mean(), {}) if averaged else (fn(Y_hat, Y), {})
+
+    def layer_summary(self, X_shape, key=None):
+        """Print the output shape of every top-level layer for an input of shape X_shape.
+
+        Defined in :numref:`sec_lenet`
+        """
+        X = jnp.zeros(X_shape)
+        params = self.init(d2l.get_key() if key is None else key, X)
+        bound_model = self.clone().bind(params)
+        for layer in bound_model.net.layers:
+            X = layer(X)
+            name = getattr(layer, '__name__', layer.__class__.__name__)
+            print(f'{name:>20} output shape:\t{tuple(X.shape)}')
+
+    def evaluate_accuracy(self, data, state=None):
+        """Accuracy on the validation set of `data` (its first 3 batches in quick mode).
+
+        Defined in :numref:`sec_lenet`
+        """
+        state = self.trainer.state if state is None else state
+        correct, total = jnp.zeros(()), 0
+        for i, (X, y) in enumerate(data.val_dataloader()):
+            if d2l.QUICK and i == 3:
+                break
+            correct += self.accuracy(state.params, [X], y, state, averaged=False).sum()
+            total += y.size
+        return float(correct) / total
+
+
+class Accumulator:
+    """n running totals that grow together, e.g. (correct, seen).
+
+    Defined in :numref:`sec_softmax_scratch`
+    """
+    def __init__(self, n):
+        self.data = [0.0 for _ in range(n)]
+
+    def add(self, *args):
+        """Add the i-th argument (a number or a one-element tensor) to total i."""
+        for i, value in enumerate(args[:len(self.data)]):
+            self.data[i] += float(value)
+
+    def reset(self):
+        """Set every total back to zero."""
+        self.data = [0.0 for _ in self.data]
+
+    def __getitem__(self, idx):
+        return self.data[idx]
+
+
+class SoftmaxRegression(d2l.Classifier):
+    """The softmax regression model.
+
+    Defined in :numref:`sec_softmax_concise`
+    """
+    num_outputs: int
+    lr: float
+
+    @nn.compact
+    def __call__(self, X):
+        X = X.reshape((X.shape[0], -1))  # Flatten
+        return nn.Dense(self.num_outputs)(X)
+
+
+def corr2d(X, K):
+    """2D cross-correlation: slide the kernel K over the input X.
+
+    Defined in :numref:`sec_conv_layer`
+    """
+    h, w = K.shape
+    oh, ow = X.shape[0] - h + 1, X.shape[1] - w + 1
+    # One term per kernel entry: K[a, b] times the input shifted by (a, b)
+    return sum(K[a, b] * X[a:a + oh, b:b + ow] for a in range(h) for b in range(w))
+
+
+from types import FunctionType
+
+
+class LeNet(d2l.Classifier):
+    """The LeNet-5 model (LeCun et al., 1998) with sigmoid activations.
+
+    Defined in :numref:`sec_lenet`
+    """
+    lr: float = 0.1
+    num_classes: int = 10
+    kernel_init: FunctionType = nn.initializers.xavier_uniform
+
+    def setup(self):
+        pool = lambda X: nn.avg_pool(X, window_shape=(2, 2), strides=(2, 2))
+        self.net = nn.Sequential([
+            nn.Conv(6, kernel_size=(5, 5), padding='SAME', kernel_init=self.kernel_init()),
+            nn.sigmoid, pool,
+            nn.Conv(16, kernel_size=(5, 5), padding='VALID', kernel_init=self.kernel_init()),
+            nn.sigmoid, pool,
+            lambda X: X.reshape((X.shape[0], -1)),  # Flatten
+            nn.Dense(120, kernel_init=self.kernel_init()), nn.sigmoid,
+            nn.Dense(84, kernel_init=self.kernel_init()), nn.sigmoid,
+            nn.Dense(self.num_classes, kernel_init=self.kernel_init())])
+
+
+import gzip
+import http.client
+import urllib.error
+import urllib.request
+
+
+def data_dirs(folder=None):
+    """Return the folders searched for data files: $D2L_DATA_DIR, then `folder`.
+
+    Defined in :numref:`sec_data_files`
+    """
+    dirs = [d for d in os.environ.get('D2L_DATA_DIR', '').split(os.pathsep) if d]
+    dirs.append(folder if folder is not None else os.path.join('..', 'data'))
+    return dirs
+
+
+def sha1_file(path):
+    """Return the SHA-1 hex digest of the file at `path`.
+
+    Defined in :numref:`sec_data_files`
+    """
+    digest = hashlib.sha1()
+    with open(path, 'rb') as f:
+        for block in iter(lambda: f.read(1 << 20), b''):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def _part_validator(path):
+    """Return the validator (ETag or Last-Modified) saved with a partial download.
+
+    Defined in :numref:`sec_data_files`
+    """
+    try:
+        with open(path + '.etag', encoding='utf-8') as f:
+            return f.read().strip() or None
+    except OSError:
+        return None
+
+
+def _forget_part(path):
+    """Delete a partial download and its saved validator.
+
+    Defined in :numref:`sec_data_files`
+    """
+    for name in (path, path + '.etag'):
+        if os.path.exists(name):
+            os.remove(name)
+
+
+def _total_from_content_range(value):
+    """The total length in a Content-Range header such as 'bytes */1234', or None.
+
+    Defined in :numref:`sec_data_files`
+    """
+    total = (value or '').rpartition('/')[2].strip()
+    return int(total) if total.isdigit() else None
+
+
+def fetch_url(url, path, retries=4, sha1_hash=None):
+    """Download `url` into `path`; resume a partial file only when it can be verified.
+
+    Defined in :numref:`sec_data_files`
+    """
+    error = None
+    for attempt in range(retries):
+        have = os.path.getsize(path) if os.path.exists(path) else 0
+        validator = _part_validator(path) if have else None
+        if have and validator is None and sha1_hash is None:
+            _forget_part(path)  # Nothing could tell us whether the bytes still match
+            have = 0
+        headers = {}
+        if have and url.startswith(('http://', 'https://')):
+            headers['Range'] = f'bytes={have}-'
+            if validator is not None:
+                headers['If-Range'] = validator
+        try:
+            with urllib.request.urlopen(urllib.request.Request(url, headers=headers),
+                                        timeout=60) as response:
+                resumed = bool(headers) and getattr(response, 'status', None) == 206
+                expected = response.headers.get('Content-Length')
+                tag = response.headers.get('ETag') or response.headers.get('Last-Modified')
+                if not resumed:
+                    _forget_part(path)
+                    if tag:
+                        with open(path + '.etag', 'w', encoding='utf-8') as f:
+                            f.write(tag)
+                with open(path, 'ab' if resumed else 'wb') as f:
+                    written = 0
+                    for block in iter(lambda: response.read(1 << 20), b''):
+                        f.write(block)
+                        written += len(block)
+            if expected is None or written >= int(expected):
+                if os.path.exists(path + '.etag'):
+                    os.remove(path + '.etag')
+                return path
+            error = OSError(f'connection closed after {written} of {expected} bytes')
+        except urllib.error.HTTPError as e:
+            if e.code == 416 and have:  # The range starts at or after the end of the file
+                total = _total_from_content_range(e.headers.get('Content-Range'))
+                complete = (sha1_file(path) == sha1_hash if sha1_hash is not None
+                            else validator is not None and total == have)
+                if complete:
+                    if os.path.exists(path + '.etag'):
+                        os.remove(path + '.etag')
+                    return path
+                _forget_part(path)  # Not the file we think it is: start again
+                error = e
+                continue
+            if e.code < 500:  # Client errors (e.g., 404) do not go away by retrying
+                raise
+            error = e
+        except (urllib.error.URLError, http.client.HTTPException, OSError) as e:
+            error = e
+        time.sleep(min(2 ** attempt, 10))
+    raise OSError(f'failed to download {url} after {retries} attempts: {error}')
+
+
+def download(url, folder='../data', sha1_hash=None, cache_dir=None):
+    """Return the local path of the file at `url` (or DATA_HUB name), downloading if needed.
+
+    Defined in :numref:`sec_data_files`
+    """
+    if cache_dir is not None:  # The keyword of the 2.0 edition
+        folder = cache_dir
+    if url in DATA_HUB:
+        url, hub_hash = DATA_HUB[url]
+        sha1_hash = sha1_hash or hub_hash
+    fname = url.rstrip('/').split('/')[-1]
+    for d in data_dirs(folder):
+        path = os.path.join(d, fname)
+        if os.path.isfile(path) and (sha1_hash is None or sha1_file(path) == sha1_hash):
+            return path
+    folder = folder if folder is not None else os.path.join('..', 'data')
+    os.makedirs(folder, exist_ok=True)
+    path = os.path.join(folder, fname)
+    print(f'Downloading {fname} from {url}...')
+    part = path + '.part'
+    fetch_url(url, part, sha1_hash=sha1_hash)
+    if sha1_hash is not None:
+        got = sha1_file(part)
+        if got != sha1_hash:
+            _forget_part(part)
+            raise ValueError(f'SHA-1 mismatch for {fname} downloaded from {url}: '
+                             f'expected {sha1_hash}, got {got}')
+    os.replace(part, path)
+    return path
+
+
+def _inside(root, path):
+    """True if the absolute, normalized `path` lies inside the folder `root`.
+
+    Defined in :numref:`sec_data_files`
+    """
+    return path == root or path.startswith(root + os.sep)
+
+
+def _final_path(root, name, links, depth=0):
+    """Where `name` ends up under `root`, following the archive's own `links` and the disk's.
+
+    Defined in :numref:`sec_data_files`
+    """
+    if depth > 40:
+        raise ValueError(f'{name!r}: too many levels of links')
+    if os.path.isabs(name):
+        return os.path.normpath(name)
+    current = root
+    for part in name.replace('\\', '/').split('/'):
+        if part in ('', '.'):
+            continue
+        if part == '..':
+            current = os.path.dirname(current)
+            continue
+        current = os.path.join(current, part)
+        rel = os.path.relpath(current, root)
+        if rel in links:  # a link created by an earlier member of the archive
+            current = _final_path(root, os.path.join(os.path.dirname(rel), links[rel]),
+                                  links, depth + 1)
+        elif os.path.islink(current):  # a link that is already on the disk
+            current = os.path.realpath(current)
+    return current
+
+
+def _check_members(filename, root, folder, members):
+    """Refuse the archive if any (name, kind, link target) would land outside `root`.
+
+    Defined in :numref:`sec_data_files`
+    """
+    links = {}
+    for name, kind, target in members:
+        where = _final_path(root, name, links)
+        if not _inside(root, where):
+            raise ValueError(f'{filename}: member {name!r} would be written outside {folder}')
+        if kind == 'sym':
+            dest = target if os.path.isabs(target) else os.path.join(os.path.dirname(name), target)
+            if not _inside(root, _final_path(root, dest, links)):
+                raise ValueError(f'{filename}: link target {target!r} of {name!r} '
+                                 f'would be written outside {folder}')
+            links[os.path.normpath(name)] = target
+        elif kind == 'hard' and not _inside(root, _final_path(root, target, links)):
+            raise ValueError(f'{filename}: link target {target!r} of {name!r} '
+                             f'would be written outside {folder}')
+
+
+def extract(filename, folder=None):
+    """Extract a zip or tar archive into `folder`; refuse members that escape it.
+
+    Defined in :numref:`sec_data_files`
+    """
+    folder = folder if folder is not None else os.path.dirname(filename)
+    os.makedirs(folder, exist_ok=True)
+    root = os.path.realpath(folder)
+
+    def recheck(name):  # the same check against the disk as it is right now
+        if not _inside(root, _final_path(root, name, {})):
+            raise ValueError(f'{filename}: member {name!r} would be written outside {folder}')
+
+    if zipfile.is_zipfile(filename):
+        with zipfile.ZipFile(filename) as fp:
+            infos = fp.infolist()
+            _check_members(filename, root, folder, [(i.filename, 'file', '') for i in infos])
+            for info in infos:
+                recheck(info.filename)
+                fp.extract(info, root)
+    elif tarfile.is_tarfile(filename):
+        extra = {'filter': 'data'} if hasattr(tarfile, 'data_filter') else {}
+        with tarfile.open(filename) as fp:
+            members = fp.getmembers()
+            for m in members:
+                if not (m.isfile() or m.isdir() or m.issym() or m.islnk()):
+                    raise ValueError(f'{filename}: special file {m.name!r} not extracted')
+            _check_members(filename, root, folder, [
+                (m.name, 'sym' if m.issym() else 'hard' if m.islnk() else 'file', m.linkname)
+                for m in members])
+            for m in members:
+                recheck(m.name)
+                fp.extract(m, root, **extra)
+    else:
+        raise ValueError(f'{filename}: only zip and tar files can be extracted')
+    return folder
+
+
+def read_idx(path):
+    """Read an IDX file of unsigned bytes (gzip-compressed or not) into a numpy array.
+
+    Defined in :numref:`sec_data_files`
+    """
+    opener = gzip.open if path.endswith('.gz') else open
+    with opener(path, 'rb') as f:
+        data = f.read()
+    if len(data) < 4 or data[:3] != b'\x00\x00\x08':
+        raise ValueError(f'{path}: not an IDX file of unsigned bytes')
+    ndim = data[3]
+    shape = tuple(int.from_bytes(data[4 + 4 * i: 8 + 4 * i], 'big') for i in range(ndim))
+    offset = 4 + 4 * ndim
+    if len(data) - offset != math.prod(shape):
+        raise ValueError(f'{path}: header says shape {shape}, '
+                         f'but the file holds {len(data) - offset} values')
+    return np.frombuffer(data, dtype=np.uint8, offset=offset).reshape(shape)
+
+
+FASHION_MNIST_URL = 'https://github.com/zalandoresearch/fashion-mnist/raw/master/data/fashion/'
+
+
+FASHION_MNIST_SHA1 = {
+    'train-images-idx3-ubyte': 'b9bd999c0106c9b8b4b0cefce58c9a6060f27095',
+    'train-labels-idx1-ubyte': '4bccf37222e01638381eaa326bf730337a597267',
+    't10k-images-idx3-ubyte': '880056926db704f9f713097915f99da346f5b1d1',
+    't10k-labels-idx1-ubyte': '958122e8b4b97fd4e71eca2d08ef754ed77c3ad9'}
+
+
+def find_fashion_mnist_file(name, root='../data'):
+    """Return the path of a local copy of a Fashion-MNIST file, or None.
+
+    Defined in :numref:`sec_data_files`
+    """
+    folders = []
+    for base in data_dirs(root):
+        folders += [os.path.join(base, 'fashion-mnist'),
+                    os.path.join(base, 'FashionMNIST', 'raw'), base]
+    folders.append('/usr/share/datasets/fashion-mnist')  # Debian/Ubuntu package
+    for folder in folders:
+        for fname in (name, name + '.gz'):
+            if os.path.isfile(os.path.join(folder, fname)):
+                return os.path.join(folder, fname)
+    return None
+
+
+def load_fashion_mnist_file(name, root='../data'):
+    """Read one Fashion-MNIST file into a numpy array, downloading it if needed.
+
+    Defined in :numref:`sec_data_files`
+    """
+    path = find_fashion_mnist_file(name, root)
+    if path is not None:
+        return read_idx(path)
+    path = download(FASHION_MNIST_URL + name + '.gz', os.path.join(root, 'fashion-mnist'))
+    with gzip.open(path, 'rb') as f:
+        got = hashlib.sha1(f.read()).hexdigest()
+    if got != FASHION_MNIST_SHA1[name]:
+        os.remove(path)
+        raise ValueError(f'SHA-1 mismatch for the content of {path}: '
+                         f'expected {FASHION_MNIST_SHA1[name]}, got {got}')
+    return read_idx(path)
+
+
+FASHION_MNIST_CACHE = {}
+
+
+def load_fashion_mnist(root='../data'):
+    """Return uint8 train/val images (n, 28, 28) and int32 labels as NumPy arrays.
+
+    Defined in :numref:`sec_data_files`
+    """
+    names = ['train-images-idx3-ubyte', 'train-labels-idx1-ubyte',
+             't10k-images-idx3-ubyte', 't10k-labels-idx1-ubyte']
+    key = tuple(find_fashion_mnist_file(name, root) for name in names)
+    if None in key or key not in FASHION_MNIST_CACHE:
+        arrays = [load_fashion_mnist_file(name, root) for name in names]
+        arrays[1], arrays[3] = arrays[1].astype(np.int32), arrays[3].astype(np.int32)
+        key = tuple(find_fashion_mnist_file(name, root) for name in names)
+        FASHION_MNIST_CACHE[key] = tuple(arrays)
+    return FASHION_MNIST_CACHE[key]
+
+
 # Aliases from config.ini
 ones_like = jnp.ones_like
 ones = jnp.ones
