@@ -899,6 +899,548 @@ class LeNet(d2l.Classifier):
             nn.Dense(self.num_classes, kernel_init=self.kernel_init())])
 
 
+d2l.DATA_HUB['time_machine'] = (d2l.DATA_URL + 'timemachine.txt',
+                                '090b5e7e70c295757f55df93cb0a180b9691891a')
+
+
+class TimeMachine(d2l.DataModule):
+    """The Time Machine by H. G. Wells, as a character-level data set.
+
+    Defined in :numref:`sec_text-sequence`
+    """
+    def _download(self):
+        fname = d2l.download('time_machine', self.root)
+        with open(fname, encoding='utf-8') as f:
+            return f.read()
+
+    def _preprocess(self, text):
+        """Keep letters only, separated by single spaces, in lower case.
+
+        Defined in :numref:`sec_text-sequence`
+        """
+        return re.sub('[^A-Za-z]+', ' ', text).lower()
+
+    def _tokenize(self, text):
+        """Split the text into a list of characters.
+
+        Defined in :numref:`sec_text-sequence`
+        """
+        return list(text)
+
+    def build(self, raw_text, vocab=None):
+        """Return the corpus as a list of token indices, and the vocabulary.
+
+        Defined in :numref:`sec_text-sequence`
+        """
+        tokens = self._tokenize(self._preprocess(raw_text))
+        if vocab is None:
+            vocab = Vocab(tokens)
+        corpus = vocab[tokens]
+        return corpus, vocab
+
+    def __init__(self, batch_size, num_steps, num_train=10000, num_val=5000):
+        """Defined in :numref:`sec_language-model`"""
+        super(d2l.TimeMachine, self).__init__()
+        self.save_hyperparameters()
+        corpus, self.vocab = self.build(self._download())
+        corpus = jnp.array(corpus, dtype=jnp.int32)
+        n = len(corpus) - num_steps  # Number of windows of num_steps + 1 tokens
+        windows = jnp.stack([corpus[j:j + n] for j in range(num_steps + 1)], axis=1)
+        self.X, self.Y = windows[:, :-1], windows[:, 1:]
+
+    def get_dataloader(self, train):
+        """Defined in :numref:`sec_language-model`"""
+        idx = slice(0, self.num_train) if train else slice(
+            self.num_train, self.num_train + self.num_val)
+        return self.get_tensorloader([self.X, self.Y], train, idx)
+
+
+class Vocab:
+    """A two-way mapping between tokens and integer indices.
+
+    Defined in :numref:`sec_text-sequence`
+    """
+    def __init__(self, tokens=(), min_freq=0, reserved_tokens=()):
+        # A list of sentences (lists of tokens) is flattened first
+        if tokens and isinstance(tokens[0], (list, tuple)):
+            tokens = [token for line in tokens for token in line]
+        counter = collections.Counter(tokens)
+        # Most frequent first; ties are broken alphabetically for a stable order
+        self.token_freqs = sorted(counter.items(), key=lambda kv: (-kv[1], kv[0]))
+        specials = ['<unk>'] + [t for t in reserved_tokens if t != '<unk>']
+        self.idx_to_token = specials + [
+            token for token, freq in self.token_freqs
+            if freq >= min_freq and token not in specials]
+        self.token_to_idx = {token: idx for idx, token in enumerate(self.idx_to_token)}
+
+    def __len__(self):
+        return len(self.idx_to_token)
+
+    def __getitem__(self, tokens):
+        """Index of one token, or a list of indices for a list of tokens."""
+        if isinstance(tokens, (list, tuple)):
+            return [self.__getitem__(token) for token in tokens]
+        return self.token_to_idx.get(tokens, self.unk)
+
+    def to_tokens(self, indices):
+        """Token of one index, or a list of tokens for a sequence of indices."""
+        if hasattr(indices, 'tolist'):  # NumPy arrays and framework tensors
+            indices = indices.tolist()
+        if isinstance(indices, (list, tuple)):
+            return [self.idx_to_token[int(index)] for index in indices]
+        return self.idx_to_token[int(indices)]
+
+    @property
+    def unk(self):  # Index of the unknown token
+        return 0
+
+
+class RNNScratch(nn.Module):
+    """A single-layer RNN with a tanh activation, built from arrays.
+
+    Defined in :numref:`sec_rnn-scratch`
+    """
+    num_inputs: int
+    num_hiddens: int
+    sigma: float = 0.01
+
+    def setup(self):
+        init = nn.initializers.normal(self.sigma)
+        self.W_xh = self.param('W_xh', init, (self.num_inputs, self.num_hiddens))
+        self.W_hh = self.param('W_hh', init, (self.num_hiddens, self.num_hiddens))
+        self.b_h = self.param('b_h', nn.initializers.zeros, (self.num_hiddens,))
+
+    def __call__(self, inputs, state=None):
+        """Defined in :numref:`sec_rnn-scratch`"""
+        if state is None:
+            state = jnp.zeros((inputs.shape[1], self.num_hiddens), inputs.dtype)
+        W_xh, W_hh, b_h = self.W_xh, self.W_hh, self.b_h
+
+        def step(H, X):  # One time step: (old state, input) -> (new state, output)
+            H = jnp.tanh(X @ W_xh + H @ W_hh + b_h)
+            return H, H
+
+        state, outputs = jax.lax.scan(step, state, inputs)
+        return outputs, state  # outputs: (num_steps, batch_size, num_hiddens)
+
+
+def check_len(a, n):
+    """Check the length of a list.
+
+    Defined in :numref:`sec_rnn-scratch`
+    """
+    assert len(a) == n, f'list\'s length {len(a)} != expected length {n}'
+
+
+def check_shape(a, shape):
+    """Check the shape of a tensor.
+
+    Defined in :numref:`sec_rnn-scratch`
+    """
+    assert a.shape == shape, f'tensor\'s shape {a.shape} != expected shape {shape}'
+
+
+class RNNLMScratch(d2l.Classifier):
+    """A character-level language model on top of a recurrent network.
+
+    Defined in :numref:`sec_rnn-scratch`
+    """
+    rnn: nn.Module
+    vocab_size: int
+    lr: float = 0.01
+
+    def setup(self):
+        init = nn.initializers.normal(self.rnn.sigma)
+        self.W_hq = self.param('W_hq', init, (self.rnn.num_hiddens, self.vocab_size))
+        self.b_q = self.param('b_q', nn.initializers.zeros, (self.vocab_size,))
+
+    def plot(self, key, value, train):
+        # The trainer reports the cross-entropy loss; show its exponential instead
+        if key == 'loss':
+            key, value = 'ppl', jnp.exp(value)
+        d2l.Classifier.plot(self, key, value, train)
+
+    def validation_step(self, params, batch, state):
+        l, _ = self.loss(params, batch[:-1], batch[-1], state)
+        self.plot('loss', l, train=False)
+
+    def configure_optimizers(self):
+        return optax.sgd(self.lr)
+
+    def one_hot(self, X):
+        """Defined in :numref:`sec_rnn-scratch`"""
+        # Output shape: (num_steps, batch_size, vocab_size)
+        return jax.nn.one_hot(X.T, self.vocab_size)
+
+    def output_layer(self, rnn_outputs):
+        """Defined in :numref:`sec_rnn-scratch`"""
+        # (num_steps, batch_size, num_hiddens) -> (batch_size, num_steps, vocab_size)
+        return (rnn_outputs @ self.W_hq + self.b_q).swapaxes(0, 1)
+
+    def forward(self, X, state=None):
+        """Defined in :numref:`sec_rnn-scratch`"""
+        embs = self.one_hot(X)
+        rnn_outputs, _ = self.rnn(embs, state)
+        return self.output_layer(rnn_outputs)
+
+    def predict(self, prefix, num_preds, vocab, params):
+        """Continue `prefix` with `num_preds` greedily chosen tokens.
+
+        Defined in :numref:`sec_rnn-scratch`
+        """
+        net = self.bind({'params': params})  # A copy of the model with its parameters
+        tokens = vocab[list(prefix)]
+        rnn_outputs, state = net.rnn(net.one_hot(jnp.array([tokens])))  # Warm-up
+        for _ in range(num_preds):
+            Y = net.output_layer(rnn_outputs)  # Shape: (1, num_steps, vocab_size)
+            tokens.append(int(Y[0, -1].argmax()))
+            rnn_outputs, state = net.rnn(net.one_hot(jnp.array([[tokens[-1]]])), state)
+        return ''.join(vocab.to_tokens(tokens))
+
+
+def evaluate_ppl(model, data, state):
+    """Perplexity of a language model on all validation subsequences of `data`.
+
+    Defined in :numref:`sec_rnn-scratch`
+    """
+    idx = slice(data.num_train, data.num_train + data.num_val)
+    loss, _ = model.loss(state.params, (data.X[idx],), data.Y[idx], state)
+    return math.exp(float(loss))
+
+
+class RNN(nn.Module):
+    """A recurrent network built on the framework's RNN layer.
+
+    Defined in :numref:`sec_rnn-concise`
+    """
+    num_hiddens: int
+
+    @nn.compact
+    def __call__(self, inputs, H=None):
+        # nn.RNN scans the cell over the time steps (the first axis)
+        layer = nn.RNN(nn.SimpleCell(self.num_hiddens), time_major=True,
+                       return_carry=True)
+        H, outputs = layer(inputs, initial_carry=H)
+        return outputs, H
+
+
+class RNNLM(d2l.RNNLMScratch):
+    """A language model that uses the framework's recurrent layers.
+
+    Defined in :numref:`sec_rnn-concise`
+    """
+    def setup(self):
+        self.linear = nn.Dense(self.vocab_size)
+
+    def output_layer(self, hiddens):
+        return self.linear(hiddens).swapaxes(0, 1)
+
+
+class GRU(d2l.RNN):
+    """A multilayer GRU built on the framework's GRU layer.
+
+    Defined in :numref:`sec_gru`
+    """
+    num_hiddens: int
+    num_layers: int = 1
+    dropout: float = 0
+
+    @nn.compact
+    def __call__(self, inputs, H=None, training=False):
+        # H, if given, holds one initial state per layer: (num_layers, batch, hiddens)
+        states = []
+        for i in range(self.num_layers):
+            if i > 0:  # Dropout between layers, as in the framework's GRU layer
+                inputs = nn.Dropout(self.dropout, deterministic=not training)(inputs)
+            layer = nn.RNN(nn.GRUCell(self.num_hiddens), time_major=True,
+                           return_carry=True)
+            state, inputs = layer(inputs, initial_carry=None if H is None else H[i])
+            states.append(state)
+        return inputs, jnp.stack(states)
+
+
+class MTFraEng(d2l.DataModule):
+    """English-French sentence pairs from the Tatoeba project.
+
+    Defined in :numref:`sec_machine_translation`
+    """
+    # A local file with the first 2,820 pairs (enough for this book) is used when found
+    local_sha1 = '5633d13ebc81070d280b6576ec95bb2988a9b687'
+
+    def _download(self):
+        for folder in d2l.data_dirs(self.root):
+            fname = os.path.join(folder, 'fra-eng', 'fra.txt')
+            if os.path.isfile(fname) and d2l.sha1_file(fname) == self.local_sha1:
+                break
+        else:  # No verified local copy: fetch d2l's full archive and unpack it
+            folder = d2l.extract(d2l.download(d2l.DATA_URL + 'fra-eng.zip', self.root,
+                                              '94646ad1522d915e7b0f9296181140edcf86a4f5'))
+            fname = os.path.join(folder, 'fra-eng', 'fra.txt')
+        with open(fname, encoding='utf-8') as f:
+            return f.read()
+
+    def _preprocess(self, text):
+        """Defined in :numref:`sec_machine_translation`"""
+        text = text.replace('\u202f', ' ').replace('\xa0', ' ').lower()
+        # Insert a space between a word and a punctuation mark that follows it
+        return re.sub(r'(?<=[^ ])([,.!?])', r' \1', text)
+
+    def _tokenize(self, text, max_examples=None):
+        """Defined in :numref:`sec_machine_translation`"""
+        src, tgt = [], []
+        for line in text.split('\n')[:max_examples]:
+            parts = line.split('\t')
+            if len(parts) == 2:  # Skip empty or malformed lines
+                src.append([t for t in parts[0].split(' ') if t] + ['<eos>'])
+                tgt.append([t for t in parts[1].split(' ') if t] + ['<eos>'])
+        return src, tgt
+
+    def __init__(self, batch_size, num_steps=9, num_train=512, num_val=128):
+        """Defined in :numref:`sec_machine_translation`"""
+        super(MTFraEng, self).__init__()
+        self.save_hyperparameters()
+        self.arrays, self.src_vocab, self.tgt_vocab = self._build_arrays(self._download())
+
+    def _build_arrays(self, raw_text, src_vocab=None, tgt_vocab=None):
+        """Defined in :numref:`sec_machine_translation`"""
+        def build_array(sentences, vocab, is_tgt=False):
+            # Truncate or pad every sentence to exactly num_steps tokens
+            sentences = [s[:self.num_steps] + ['<pad>'] * (self.num_steps - len(s))
+                         for s in sentences]
+            if is_tgt:
+                sentences = [['<bos>'] + s for s in sentences]
+            if vocab is None:
+                vocab = d2l.Vocab(sentences, min_freq=2,
+                                  reserved_tokens=['<pad>', '<bos>', '<eos>'])
+            array = jnp.array([vocab[s] for s in sentences], dtype=jnp.int32)
+            valid_len = (array != vocab['<pad>']).astype(jnp.int32).sum(1)
+            return array, vocab, valid_len
+
+        src, tgt = self._tokenize(self._preprocess(raw_text), self.num_train + self.num_val)
+        src_array, src_vocab, src_valid_len = build_array(src, src_vocab)
+        tgt_array, tgt_vocab, _ = build_array(tgt, tgt_vocab, True)
+        return ((src_array, tgt_array[:, :-1], src_valid_len, tgt_array[:, 1:]),
+                src_vocab, tgt_vocab)
+
+    def get_dataloader(self, train):
+        """Defined in :numref:`sec_machine_translation`"""
+        idx = slice(0, self.num_train) if train else slice(
+            self.num_train, self.num_train + self.num_val)
+        return self.get_tensorloader(self.arrays, train, idx)
+
+    def build(self, src_sentences, tgt_sentences):
+        """Defined in :numref:`sec_machine_translation`"""
+        raw_text = '\n'.join(s + '\t' + t for s, t in zip(src_sentences, tgt_sentences))
+        arrays, _, _ = self._build_arrays(raw_text, self.src_vocab, self.tgt_vocab)
+        return arrays
+
+
+def show_list_len_pair_hist(legend, xlabel, ylabel, xlist, ylist):
+    """Compare, in one histogram, how long the sequences of two lists are.
+
+    Defined in :numref:`sec_machine_translation`
+    """
+    lengths = [[len(seq) for seq in xlist], [len(seq) for seq in ylist]]
+    d2l.set_figsize()
+    _, _, bars = d2l.plt.hist(lengths)
+    for bar in bars[1]:  # Hatch the second group so that it stays readable in grey
+        bar.set_hatch('/')
+    d2l.plt.xlabel(xlabel)
+    d2l.plt.ylabel(ylabel)
+    d2l.plt.legend(legend)
+
+
+class Encoder(nn.Module):
+    """The base encoder interface for the encoder-decoder architecture.
+
+    Defined in :numref:`sec_encoder-decoder`
+    """
+    # Later there can be additional arguments (e.g., length excluding padding)
+    def __call__(self, X, *args):
+        raise NotImplementedError('a concrete encoder implements __call__')
+
+
+class Decoder(nn.Module):
+    """The base decoder interface for the encoder-decoder architecture.
+
+    Defined in :numref:`sec_encoder-decoder`
+    """
+    # Later there can be additional arguments (e.g., length excluding padding)
+    def init_state(self, enc_all_outputs, *args):
+        raise NotImplementedError('a concrete decoder implements init_state')
+
+    def __call__(self, X, state):
+        raise NotImplementedError('a concrete decoder implements __call__')
+
+
+class EncoderDecoder(d2l.Classifier):
+    """The base class for the encoder-decoder architecture.
+
+    Defined in :numref:`sec_encoder-decoder`
+    """
+    encoder: nn.Module
+    decoder: nn.Module
+    # Set by the Trainer; keyword-only so that subclasses may add plain fields
+    training: bool = field(default=True, kw_only=True)
+
+    def forward(self, enc_X, dec_X, *args):
+        enc_all_outputs = self.encoder(enc_X, *args, training=self.training)
+        dec_state = self.decoder.init_state(enc_all_outputs, *args)
+        # Return the decoder output only
+        return self.decoder(dec_X, dec_state, training=self.training)[0]
+
+    def predict_step(self, params, batch, num_steps, save_attention_weights=False):
+        """Defined in :numref:`sec_seq2seq`"""
+        src, tgt, src_valid_len, _ = batch
+        enc_all_outputs = self.encoder.apply({'params': params['encoder']}, src,
+                                             src_valid_len, training=False)
+        dec_state = self.decoder.init_state(enc_all_outputs, src_valid_len)
+        outputs, attention_weights = [tgt[:, :1]], []
+        for _ in range(num_steps):
+            # Decoders may record attention weights with `sow` (chapter 11)
+            (Y, dec_state), variables = self.decoder.apply(
+                {'params': params['decoder']}, outputs[-1], dec_state, training=False,
+                mutable='intermediates')
+            outputs.append(Y.argmax(2))  # The most likely token becomes the next input
+            if save_attention_weights:
+                attention_weights.append(variables['intermediates']['attention_weights'][0])
+        return jnp.concatenate(outputs[1:], 1), attention_weights
+
+
+class Seq2SeqEncoder(d2l.Encoder):
+    """The RNN encoder for sequence-to-sequence learning.
+
+    Defined in :numref:`sec_seq2seq`
+    """
+    vocab_size: int
+    embed_size: int
+    num_hiddens: int
+    num_layers: int
+    dropout: float = 0
+
+    def setup(self):
+        self.embedding = nn.Embed(self.vocab_size, self.embed_size)
+        self.rnn = d2l.GRU(self.num_hiddens, self.num_layers, self.dropout)
+
+    def __call__(self, X, *args, training=False):
+        # X shape: (batch_size, num_steps)
+        embs = self.embedding(X.T.astype(jnp.int32))
+        # embs shape: (num_steps, batch_size, embed_size)
+        outputs, state = self.rnn(embs, training=training)
+        # outputs shape: (num_steps, batch_size, num_hiddens)
+        # state shape: (num_layers, batch_size, num_hiddens)
+        return outputs, state
+
+
+class Seq2SeqDecoder(d2l.Decoder):
+    """The RNN decoder for sequence-to-sequence learning.
+
+    Defined in :numref:`sec_seq2seq`
+    """
+    vocab_size: int
+    embed_size: int
+    num_hiddens: int
+    num_layers: int
+    dropout: float = 0
+
+    def setup(self):
+        self.embedding = nn.Embed(self.vocab_size, self.embed_size)
+        self.rnn = d2l.GRU(self.num_hiddens, self.num_layers, self.dropout)
+        self.dense = nn.Dense(self.vocab_size)
+
+    def init_state(self, enc_all_outputs, *args):
+        return enc_all_outputs
+
+    def __call__(self, X, state, training=False):
+        # X shape: (batch_size, num_steps)
+        embs = self.embedding(X.T.astype(jnp.int32))
+        enc_output, hidden_state = state
+        # The context is the encoder's last-layer state at its final time step;
+        # it is repeated so that every decoding step sees it
+        context = jnp.broadcast_to(enc_output[-1], (embs.shape[0],) + enc_output.shape[1:])
+        outputs, hidden_state = self.rnn(jnp.concatenate((embs, context), -1),
+                                         hidden_state, training=training)
+        outputs = self.dense(outputs).swapaxes(0, 1)
+        # outputs shape: (batch_size, num_steps, vocab_size)
+        # hidden_state shape: (num_layers, batch_size, num_hiddens)
+        return outputs, [enc_output, hidden_state]
+
+
+class Seq2Seq(d2l.EncoderDecoder):
+    """The RNN encoder-decoder for sequence to sequence learning.
+
+    Defined in :numref:`sec_seq2seq`
+    """
+    tgt_pad: int
+    lr: float
+
+    def validation_step(self, params, batch, state):
+        l, _ = self.loss(params, batch[:-1], batch[-1], state)
+        self.plot('loss', l, train=False)
+
+    def configure_optimizers(self):
+        return optax.adam(learning_rate=self.lr)
+
+    def masked_loss(self, Y_hat, Y):
+        """Average cross-entropy over the label positions that are not padding.
+
+        Defined in :numref:`sec_seq2seq`
+        """
+        losses = optax.softmax_cross_entropy_with_integer_labels(Y_hat, Y)
+        mask = (Y != self.tgt_pad).astype(jnp.float32)
+        return (losses * mask).sum() / mask.sum()
+
+    @partial(jax.jit, static_argnums=0)
+    def loss(self, params, X, Y, state):
+        """Defined in :numref:`sec_seq2seq`"""
+        Y_hat = state.apply_fn({'params': params}, *X, rngs={'dropout': state.dropout_rng})
+        return self.masked_loss(Y_hat, Y), {}  # (loss, auxiliary data) as for classifiers
+
+
+def bleu(pred_seq, label_seq, k):
+    """The BLEU score of a predicted token sequence against one label sequence.
+
+    Defined in :numref:`sec_seq2seq`
+    """
+    pred, label = pred_seq.split(), label_seq.split()
+    if not pred:
+        return 0.0
+    score = math.exp(min(0.0, 1 - len(label) / len(pred)))
+    for n in range(1, min(k, len(pred)) + 1):
+        pred_ngrams = collections.Counter(
+            tuple(pred[i:i + n]) for i in range(len(pred) - n + 1))
+        label_ngrams = collections.Counter(
+            tuple(label[i:i + n]) for i in range(len(label) - n + 1))
+        # Counter intersection clips each n-gram's matches by its count in the label
+        matches = sum((pred_ngrams & label_ngrams).values())
+        score *= (matches / (len(pred) - n + 1)) ** (0.5 ** n)
+    return score
+
+
+def show_heatmaps(matrices, xlabel, ylabel, titles=None, figsize=(2.5, 2.5),
+                  cmap='Reds'):
+    """Draw a grid of heatmaps; `matrices` has shape (rows, cols, queries, keys).
+
+    Defined in :numref:`sec_queries-keys-values`
+    """
+    d2l.use_svg_display()
+    num_rows, num_cols = len(matrices), len(matrices[0])
+    fig, axes = d2l.plt.subplots(num_rows, num_cols, figsize=figsize, sharex=True,
+                                 sharey=True, squeeze=False)
+    for i in range(num_rows):
+        for j in range(num_cols):
+            # np.asarray copies a JAX array from the device to host memory
+            ax, matrix = axes[i, j], np.asarray(matrices[i][j])
+            image = ax.imshow(matrix, cmap=cmap)
+            if i == num_rows - 1:
+                ax.set_xlabel(xlabel)
+            if j == 0:
+                ax.set_ylabel(ylabel)
+            if titles:
+                ax.set_title(titles[j])
+    fig.colorbar(image, ax=axes, shrink=0.6)
+
+
 import gzip
 import http.client
 import urllib.error

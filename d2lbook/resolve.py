@@ -21,8 +21,11 @@ and tab views from here and never count or select anything themselves.
 from __future__ import annotations
 
 import weakref
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+from types import MappingProxyType
+from typing import get_args
 
 from d2lbook.errors import Diagnostics
 from d2lbook.source.model import (
@@ -66,7 +69,25 @@ def unhandled(node: object, output: str) -> UnhandledNode:
     return UnhandledNode(f"{output}: no rule for {type(node).__name__} nodes")
 
 
-@dataclass
+def _frozen(d: dict) -> Mapping:
+    return MappingProxyType(d)
+
+
+NODE_TYPES: frozenset[type] = frozenset(get_args(Block)) | frozenset(get_args(Inline))
+"""Every node type of the model, block and inline: each output's dispatch table has a
+rule for each (``tests/test_resolve.py`` checks it, so a new node type fails the tests)."""
+
+
+def dispatch(rules: Mapping[type, Callable], node: object, output: str) -> Callable:
+    """The rule of an output's dispatch table (node type -> function) for ``node``;
+    :class:`UnhandledNode` when the table has none."""
+    rule = rules.get(type(node))
+    if rule is None:
+        raise unhandled(node, output)
+    return rule
+
+
+@dataclass(frozen=True)
 class Target:
     kind: str  # "section", "figure", "table", "equation"
     label: str
@@ -82,20 +103,47 @@ class Target:
         return ".".join(str(n) for n in self.number)
 
 
-@dataclass
+@dataclass(frozen=True)
+class PdfSettings:
+    """``[pdf]`` of config.ini, typed: the fonts the PDF asks for (a font that is not
+    installed falls back to the default at typesetting time)."""
+
+    main_font: str | None = None
+    sans_font: str | None = None
+    mono_font: str = "DejaVu Sans Mono"
+    cjk_font: str = "Noto Serif CJK SC"
+
+    @classmethod
+    def of(cls, config) -> PdfSettings:
+        def font(key: str) -> str | None:
+            v = (config.get("pdf", key) or "").strip()
+            return v or None
+
+        return cls(main_font=font("main_font"), sans_font=font("sans_font"),
+                   mono_font=font("mono_font") or cls.mono_font,
+                   cjk_font=font("cjk_font") or cls.cjk_font)
+
+
+@dataclass(frozen=True)
 class Resolved:
-    """The resolved book: numbers, targets, citations and tab views. Outputs only read it."""
+    """The resolved book: numbers, targets, citations and tab views. Outputs only read it.
+
+    Immutable: its fields cannot be reassigned and its mappings are read-only views;
+    :func:`resolve` computes it without writing anything into the model."""
 
     book: Book
     lang: str
-    targets: dict[str, Target] = field(default_factory=dict)
+    targets: Mapping[str, Target] = field(default_factory=lambda: _frozen({}))
     bib: object | None = None  # pybtex BibliographyData
     bib_path: Path | None = None
-    cited: list[str] = field(default_factory=list)  # keys in order of first citation
+    cited: tuple[str, ...] = ()  # keys in order of first citation
     # per section: the labels it refers to (for incremental rebuilds)
-    uses: dict[str, set[str]] = field(default_factory=dict)
+    uses: Mapping[str, frozenset[str]] = field(default_factory=lambda: _frozen({}))
     # id(Heading) -> its number: (chapter, section) for ``#``, + (k,) for ``##``, () none
-    headings: dict[int, tuple[int, ...]] = field(default_factory=dict)
+    headings: Mapping[int, tuple[int, ...]] = field(default_factory=lambda: _frozen({}))
+    # section path -> its number (() for unnumbered sections)
+    numbers: Mapping[str, tuple[int, ...]] = field(default_factory=lambda: _frozen({}))
+    pdf: PdfSettings = field(default_factory=PdfSettings)  # the [pdf] config it reads
 
     # ------------------------------------------------------------ tab views
     def view(self, section: Section, tab: str) -> list[Block]:
@@ -115,7 +163,8 @@ class Resolved:
         return self.targets.get(label)
 
     def section_number(self, path: str) -> tuple[int, ...]:
-        return self.book.sections[path].number
+        """The number of the section at ``path`` (``()`` when unnumbered)."""
+        return self.numbers.get(path, ())
 
     def words(self) -> dict[str, str]:
         return WORDS.get(self.lang, WORDS["en"])
@@ -203,53 +252,56 @@ def _load_bib(book: Book, diags: Diagnostics) -> tuple[object | None, Path | Non
     return None, path
 
 
-def number(book: Book) -> None:
-    """Assign section numbers in place (numbered sections only)."""
+def number(book: Book) -> dict[str, tuple[int, ...]]:
+    """The number of every section (``()`` for unnumbered ones), by path."""
+    numbers: dict[str, tuple[int, ...]] = {}
     counters: dict[str | None, int] = {}
     for s in book.ordered():
         if not s.numbered or s.parent is None:
-            s.number = ()
+            numbers[s.path] = ()
             continue
-        parent = book.sections[s.parent]
         k = counters.get(s.parent, 0) + 1
         counters[s.parent] = k
-        s.number = parent.number + (k,)
+        numbers[s.path] = numbers.get(s.parent, ()) + (k,)
+    return numbers
 
 
 def resolve(book: Book, diags: Diagnostics) -> Resolved:
-    """Number the book and collect every label; check every reference and citation."""
-    number(book)
-    refs = Resolved(book, book.config.lang)
-    while len(_MEMO) >= 4:
-        del _MEMO[next(iter(_MEMO))]
-    _MEMO[id(book)] = (weakref.ref(book), refs)
+    """Number the book and collect every label; check every reference and citation.
+
+    Reads the model and writes nothing into it: the result is a new, immutable
+    :class:`Resolved`."""
+    numbers = number(book)
+    targets: dict[str, Target] = {}
+    headings: dict[int, tuple[int, ...]] = {}
     fig_count: dict[tuple[int, ...], int] = {}
     eq_count: dict[tuple[int, ...], int] = {}
     tab_count: dict[tuple[int, ...], int] = {}
 
     def add(t: Target) -> None:
-        old = refs.targets.get(t.label)
+        old = targets.get(t.label)
         if old is not None:
             diags.error(t.loc, f"duplicate label {t.label!r} (first defined at {old.loc})",
                         code="duplicate-label")
             # as with d2lbook 1.0.3 (Sphinx), the later definition wins
-        refs.targets[t.label] = t
+        targets[t.label] = t
 
     for s in book.ordered():
-        chapter = s.number[:1]  # () for unnumbered front/back matter
+        snum = numbers[s.path]
+        chapter = snum[:1]  # () for unnumbered front/back matter
         sub = 0
         for b in walk_blocks(s.blocks):
             if isinstance(b, Heading):
                 if b.level == 1:
-                    refs.headings[id(b)] = s.number
+                    headings[id(b)] = snum
                     if b.label:
-                        add(Target("section", b.label, s.path, s.number, b.children, "",
+                        add(Target("section", b.label, s.path, snum, b.children, "",
                                    b.loc, is_chapter=s.depth == 1 and s.is_index))
                     continue
                 if b.level == 2:
                     sub += 1
-                num = s.number + (sub,) if s.number and b.level == 2 else ()
-                refs.headings[id(b)] = num
+                num = snum + (sub,) if snum and b.level == 2 else ()
+                headings[id(b)] = num
                 if b.label:
                     add(Target("section", b.label, s.path, num, b.children, b.anchor, b.loc))
             elif isinstance(b, Figure):
@@ -268,8 +320,9 @@ def resolve(book: Book, diags: Diagnostics) -> Resolved:
                     add(Target("equation", b.label, s.path, chapter + (eq_count[chapter],),
                                [Text(b.label)], b.label, b.loc))
 
-    refs.bib, refs.bib_path = _load_bib(book, diags)
+    bib, bib_path = _load_bib(book, diags)
     cited: dict[str, None] = {}
+    uses: dict[str, frozenset[str]] = {}
     for s in book.ordered():
         used: set[str] = set()
         for b in walk_blocks(s.blocks):
@@ -277,7 +330,7 @@ def resolve(book: Book, diags: Diagnostics) -> Resolved:
                 for n in walk_inlines(inl):
                     if isinstance(n, Ref):
                         used.add(n.label)
-                        t = refs.targets.get(n.label)
+                        t = targets.get(n.label)
                         if t is None:
                             diags.error(n.loc, f":{n.kind}: to unknown label {n.label!r}",
                                         code="unknown-ref")
@@ -286,16 +339,22 @@ def resolve(book: Book, diags: Diagnostics) -> Resolved:
                                                  f"{t.kind}, not an equation")
                     elif isinstance(n, Cite):
                         for k in n.keys:
-                            if refs.bib is None:
+                            if bib is None:
                                 diags.error(n.loc, f"citation {k!r} but the book has no "
                                                    "BibTeX file")
-                            elif k not in refs.bib.entries:
+                            elif k not in bib.entries:
                                 diags.error(n.loc, f"citation key {k!r} is not in "
-                                                   f"{refs.bib_path.name}")
+                                                   f"{bib_path.name}")
                             else:
                                 cited.setdefault(k, None)
-        refs.uses[s.path] = used
-    refs.cited = list(cited)
+        uses[s.path] = frozenset(used)
+    refs = Resolved(book, book.config.lang, targets=_frozen(targets), bib=bib,
+                    bib_path=bib_path, cited=tuple(cited), uses=_frozen(uses),
+                    headings=_frozen(headings), numbers=_frozen(numbers),
+                    pdf=PdfSettings.of(book.config))
+    while len(_MEMO) >= 4:
+        del _MEMO[next(iter(_MEMO))]
+    _MEMO[id(book)] = (weakref.ref(book), refs)
     return refs
 
 

@@ -70,7 +70,7 @@ TOLERATED = {
          "b.md": "# B\n\n" + CODE + "x = 1\n\n\ndef f():  #@save\n    return 2\n```\n"},
         "lib", "b.md:8: {}: 'f' is saved twice for tab 'pytorch' (first at a.md:5)"),
     "unmapped_eval_rst": (
-        {"a.md": "# A\n\n```eval_rst\n.. autoclass:: X\n```\n"},
+        {"a.md": "# A\n\n```eval_rst\n.. graphviz::\n\n   digraph { a -> b }\n```\n"},
         "notebooks", "a.md:3: {}: eval_rst content passed through unmapped"),
 }
 

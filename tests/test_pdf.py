@@ -69,3 +69,51 @@ def test_latex_error_is_traced_to_markdown(make_book, capsys):
     err = capsys.readouterr().err
     assert "a.md:5" in err and "LaTeX" in err
     assert "full log:" in err
+
+
+TABBED = """# Top
+:label:`sec_top`
+
+## First
+
+:begin_tab:`pytorch`
+## Only some tabs
+:label:`sec_some`
+
+Words.
+:end_tab:
+
+## After
+:label:`sec_after`
+
+See :numref:`sec_after` and :numref:`sec_top`.
+
+![A box](img/box.svg)
+:label:`fig_box`
+
+$$x = 1$$
+:eqlabel:`eq_one`
+
+$$y = 2$$
+:eqlabel:`eq_two`
+
+See :numref:`fig_box` and :eqref:`eq_two`.
+"""
+TABBED_CONFIG = "[project]\nname = t\nlang = zh\n[build]\ntabs = pytorch, tensorflow\n"
+BOX = ('<svg xmlns="http://www.w3.org/2000/svg" width="40" height="20">'
+       '<rect width="40" height="20" fill="gray"/></svg>')
+
+
+def test_pdf_numbers_equal_numref_texts_when_a_tab_hides_a_heading(make_book):
+    """The tensorflow PDF does not show the pytorch-only ``##`` heading, yet its next
+    heading keeps the number the resolve step gives it (LaTeX counts nothing)."""
+    root = make_book({"a.md": TABBED, "img/box.svg": BOX}, config=TABBED_CONFIG)
+    assert main(["build", "pdf", "--tab", "all", "--book", str(root)]) == 0
+    tf = text_of(root / "_build" / "pdf" / "t-tensorflow.pdf").replace(" ", "")
+    torch = text_of(root / "_build" / "pdf" / "t.pdf").replace(" ", "")
+    for text in (tf, torch):
+        assert "1.3After" in text, text  # heading number = the resolved one
+        assert "See1.3节and1节" in text  # :numref: texts (a.md is a section, not a chapter)
+        assert "1Top" in text and "第1章" not in text
+        assert "图1.1" in text and "(1.2)" in text and "See图1.1and(1.2)" in text
+    assert "1.2Onlysometabs" in torch and "Onlysometabs" not in tf

@@ -91,6 +91,28 @@ def test_a_heading_in_a_tab_block_shown_in_two_panes_keeps_the_numbering(make_bo
 
 
 # ------------------------------------------------------------ exhaustive dispatch
+def test_each_output_has_one_dispatch_table_covering_every_node_type():
+    """Every output is a visitor whose one table (node type -> rule) has a rule for each
+    node type of the model, and nothing else: a new node type fails here until every
+    output handles it."""
+    import dataclasses
+    import inspect
+
+    from d2lbook.outputs.html.render import PageRenderer
+    from d2lbook.outputs.notebooks import MarkdownWriter
+    from d2lbook.outputs.pdf import Writer
+    from d2lbook.resolve import NODE_TYPES
+    from d2lbook.source import model as m
+
+    # the model's node classes: every dataclass it defines except the containers
+    defined = {c for _, c in inspect.getmembers(m, inspect.isclass)
+               if dataclasses.is_dataclass(c) and c.__module__ == m.__name__}
+    assert defined - {m.Section, m.Book, m.TocEntry} == NODE_TYPES
+    for visitor in (PageRenderer, MarkdownWriter, Writer):
+        assert set(visitor.RULES) == NODE_TYPES, visitor.__qualname__
+        assert all(callable(rule) for rule in visitor.RULES.values())
+
+
 EXTRA = ("\n\nA line  \nbroken, an ![inline image](../img/box.svg), <span>raw</span> and "
          ":unknownrole:`text`.\n")
 
@@ -152,3 +174,50 @@ def test_every_output_handles_every_node_type_of_the_model(tmp_path):
                      [Unknown()], sec)):
         with pytest.raises(UnhandledNode, match="Unknown"):
             call()
+
+
+# ------------------------------------------------------------ immutability
+def test_resolve_writes_nothing_into_the_model_and_its_result_is_read_only(make_book):
+    import copy
+    import dataclasses
+
+    import pytest
+
+    from d2lbook.errors import Diagnostics
+    from d2lbook.resolve import resolve
+    from d2lbook.source.parse import load_book
+
+    root = make_book({"a.md": TABBED, "b.md": OTHER}, config=CONFIG.format(alias="ones"))
+    diags = Diagnostics()
+    book = load_book(root, diags)
+    before = copy.deepcopy(book.sections)
+    r = resolve(book, diags)
+    assert book.sections == before  # the model is exactly as parsed
+    assert r.section_number("a") == (1,) and r.section_number("b") == (2,)
+    assert r.numref_text("sec_after") == "1.3节"
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        r.lang = "en"
+    with pytest.raises(TypeError):
+        r.targets["x"] = r.targets["sec_after"]
+    with pytest.raises(TypeError):
+        r.numbers["a"] = (9,)
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        r.targets["sec_after"].number = (9,)
+
+
+def test_the_pdf_reads_its_config_as_typed_values_of_the_resolved_document(make_book):
+    from d2lbook.errors import Diagnostics
+    from d2lbook.outputs.pdf import write_tex
+    from d2lbook.resolve import PdfSettings, resolve
+    from d2lbook.source.parse import load_book
+
+    root = make_book({"a.md": OTHER}, config=CONFIG.format(alias="ones")
+                     + "[pdf]\ncjk_font = Some Serif CJK\nmain_font =\n")
+    diags = Diagnostics()
+    book = load_book(root, diags)
+    r = resolve(book, diags)
+    assert r.pdf == PdfSettings(main_font=None, sans_font=None, mono_font="DejaVu Sans Mono",
+                                cjk_font="Some Serif CJK")
+    tex, _ = write_tex(book, r, "pytorch", diags)
+    text = tex.read_text(encoding="utf-8")
+    assert "\\setCJKmainfont{Some Serif CJK}" in text and "\\setmainfont" not in text

@@ -29,12 +29,12 @@ def missing_sections(root: Path | str, have: str, lack: str,
     Returns the list and the number of sections that have ``have`` code.
     """
     book = load_book(root, Diagnostics())
-    number(book)
+    numbers = number(book)  # section path -> number (the model is not written)
     missing: list[str] = []
     total = 0
     for sec in book.ordered():
         if chapters is not None and not (
-                sec.number and chapters[0] <= sec.number[0] <= chapters[1]):
+                numbers[sec.path] and chapters[0] <= numbers[sec.path][0] <= chapters[1]):
             continue
         if not has_tab(sec, have):
             continue

@@ -146,7 +146,8 @@ def _expand(block: Raw, book: Book, diags: Diagnostics, lang: str, cache: dict, 
     for name, line in wanted:
         if name not in names:
             diags.warning(Loc(block.loc.file, line),
-                          f"{name!r} is not a public name saved into the {tab} library")
+                          f"{name!r} is not a public name saved into the {tab} library",
+                          code="unknown-ref")
             continue
         rows_for.append(name)
     rows = []

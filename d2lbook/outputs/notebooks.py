@@ -13,12 +13,14 @@ from __future__ import annotations
 import json
 import posixpath
 import shutil
+from collections.abc import Callable
 from pathlib import Path
+from typing import ClassVar
 
 import nbformat
 
 from d2lbook.errors import Diagnostics
-from d2lbook.resolve import Resolved, resolved, unhandled
+from d2lbook.resolve import Resolved, dispatch, resolved
 from d2lbook.results import fill_outputs
 from d2lbook.source.model import (
     Bibliography,
@@ -77,125 +79,161 @@ class MarkdownWriter:
         return "".join(self.node(n) for n in nodes)
 
     def node(self, n: Inline) -> str:
-        if isinstance(n, Text):
-            return n.text
-        if isinstance(n, SoftBreak):
-            return "\n"
-        if isinstance(n, HardBreak):
-            return "  \n"
-        if isinstance(n, Emph):
-            return f"*{self.inline(n.children)}*"
-        if isinstance(n, Strong):
-            return f"**{self.inline(n.children)}**"
-        if isinstance(n, Strike):
-            return f"~~{self.inline(n.children)}~~"
-        if isinstance(n, CodeSpan):
-            return _code_span(n.code)
-        if isinstance(n, InlineMath):
-            return f"${n.tex}$"
-        if isinstance(n, Link):
-            url = n.url
-            if url.endswith(".md") or ".md#" in url:
-                url = url.replace(".md", ".ipynb", 1)
-            return f"[{self.inline(n.children)}]({url})"
-        if isinstance(n, Image):
-            return f"![{n.alt}]({n.src})"
-        if isinstance(n, RawInline):
-            return n.html
-        if isinstance(n, Ref):
-            t = self.refs.target(n.label)
-            if t is None:  # unresolved: shown as ?? (as d2lbook 1.0.3's Sphinx does)
-                return "??"
-            if n.kind == "eqref":
-                text = f"({self.refs.eq_number(n.label)})"
-            elif n.kind == "ref":
-                text = n.text or self.refs.ref_text(n.label)
-            else:
-                text = n.text or self.refs.numref_text(n.label)
-            return f"[{text}]({self.link_to(t.section, t.anchor)})"
-        if isinstance(n, Cite):
-            return self.refs.cite_text(n.keys, n.textual)
-        if isinstance(n, CodeRef):
-            return _code_span(n.target)
-        if isinstance(n, UnknownRole):
-            return _code_span(n.content)
-        if isinstance(n, Slide):
-            return "" if n.only_slides else self.inline(n.children)
-        raise unhandled(n, "notebooks")
+        return dispatch(self.RULES, n, "notebooks")(self, n)
+
+    def _text(self, n: Text) -> str:
+        return n.text
+
+    def _soft_break(self, n: SoftBreak) -> str:
+        return "\n"
+
+    def _hard_break(self, n: HardBreak) -> str:
+        return "  \n"
+
+    def _emph(self, n: Emph) -> str:
+        return f"*{self.inline(n.children)}*"
+
+    def _strong(self, n: Strong) -> str:
+        return f"**{self.inline(n.children)}**"
+
+    def _strike(self, n: Strike) -> str:
+        return f"~~{self.inline(n.children)}~~"
+
+    def _code_span(self, n: CodeSpan) -> str:
+        return _code_span(n.code)
+
+    def _inline_math(self, n: InlineMath) -> str:
+        return f"${n.tex}$"
+
+    def _link(self, n: Link) -> str:
+        url = n.url
+        if url.endswith(".md") or ".md#" in url:
+            url = url.replace(".md", ".ipynb", 1)
+        return f"[{self.inline(n.children)}]({url})"
+
+    def _image(self, n: Image) -> str:
+        return f"![{n.alt}]({n.src})"
+
+    def _raw_inline(self, n: RawInline) -> str:
+        return n.html
+
+    def _ref(self, n: Ref) -> str:
+        t = self.refs.target(n.label)
+        if t is None:  # unresolved: shown as ?? (as d2lbook 1.0.3's Sphinx does)
+            return "??"
+        if n.kind == "eqref":
+            text = f"({self.refs.eq_number(n.label)})"
+        elif n.kind == "ref":
+            text = n.text or self.refs.ref_text(n.label)
+        else:
+            text = n.text or self.refs.numref_text(n.label)
+        return f"[{text}]({self.link_to(t.section, t.anchor)})"
+
+    def _cite(self, n: Cite) -> str:
+        return self.refs.cite_text(n.keys, n.textual)
+
+    def _code_ref(self, n: CodeRef) -> str:
+        return _code_span(n.target)
+
+    def _unknown_role(self, n: UnknownRole) -> str:
+        return _code_span(n.content)
+
+    def _slide(self, n: Slide) -> str:
+        return "" if n.only_slides else self.inline(n.children)
 
     # ------------------------------------------------------------- blocks
     def block(self, b: Block) -> str:
         label = getattr(b, "label", None)
-        text = self._block(b)
+        text = dispatch(self.RULES, b, "notebooks")(self, b)
         # an anchor for :numref: links from other notebooks
         return f'<a id="{label}"></a>\n\n{text}' if label and text else text
 
-    def _block(self, b: Block) -> str:
-        if isinstance(b, Heading):
-            return "#" * b.level + " " + self.inline(b.children)
-        if isinstance(b, Paragraph):
-            return self.inline(b.children)
-        if isinstance(b, Figure):
-            cap = self.inline(b.caption)
-            num = self.refs.numref_text(b.label) if b.label and self.refs.target(b.label) \
-                else ""
-            out = f"![{plain_text(b.caption)}]({b.src})"
-            return out + (f"\n\n*{num}* {cap}" if num else f"\n\n{cap}" if cap else "")
-        if isinstance(b, Table):
-            lines = []
-            if b.caption or b.label:
-                num = self.refs.numref_text(b.label) if b.label else ""
-                lines.append(f"*{num}* {self.inline(b.caption)}".strip() + "\n")
-            sep = {"left": ":--", "center": ":-:", "right": "--:"}
-            lines.append("| " + " | ".join(self.inline(c) for c in b.header) + " |")
-            lines.append("|" + "|".join(sep.get(a, "---") for a in b.align) + "|")
-            for r in b.rows:
-                lines.append("| " + " | ".join(self.inline(c) for c in r) + " |")
-            return "\n".join(lines)
-        if isinstance(b, MathBlock):
-            tag = f"\\tag{{{self.refs.eq_number(b.label)}}}" if b.label else ""
-            return f"$${b.tex}{tag}$$"
-        if isinstance(b, ListBlock):
-            out = []
-            for k, item in enumerate(b.items):
-                mark = f"{b.start + k}. " if b.ordered else "* "
-                body = "\n\n".join(self.block(x) for x in item)
-                pad = " " * len(mark)
-                body = body.replace("\n", "\n" + pad)
-                out.append(mark + body)
-            return "\n".join(out)
-        if isinstance(b, Quote):
-            inner = "\n\n".join(self.block(x) for x in b.children)
-            return "\n".join("> " + ln for ln in inner.split("\n"))
-        if isinstance(b, CodeCell):
-            fence = "````" if "```" in b.source else "```"
-            return f"{fence}{b.lang}\n{b.source}\n{fence}"
-        if isinstance(b, Toc):
-            items = []
-            for e in b.entries:
-                s = self.book.sections.get(e.path)
-                if s is None:
-                    continue
-                num = ".".join(map(str, s.number))
-                title = (num + " " if num else "") + plain_text(s.title)
-                items.append(f"* [{title}]({self.link_to(e.path)})")
-            return "\n".join(items)
-        if isinstance(b, Bibliography):
-            items = []
-            for key in self.refs.cited:
-                entry = self.refs.bib.entries[key]
-                title = entry.fields.get("title", "").replace("{", "").replace("}", "")
-                items.append(f"* {self.refs.author_text(key)} ({self.refs.year(key)}). "
-                             f"{title}.")
-            return "\n".join(items)
-        if isinstance(b, Raw):
-            return b.text if b.format in ("html", "rst-only-html") else ""
-        if isinstance(b, Rule):
-            return "---"
-        if isinstance(b, TabBlock):  # not reached through a tab view
-            return "\n\n".join(self.block(x) for x in b.children)
-        raise unhandled(b, "notebooks")
+    def _heading(self, b: Heading) -> str:
+        return "#" * b.level + " " + self.inline(b.children)
 
+    def _paragraph(self, b: Paragraph) -> str:
+        return self.inline(b.children)
+
+    def _figure(self, b: Figure) -> str:
+        cap = self.inline(b.caption)
+        num = self.refs.numref_text(b.label) if b.label and self.refs.target(b.label) \
+            else ""
+        out = f"![{plain_text(b.caption)}]({b.src})"
+        return out + (f"\n\n*{num}* {cap}" if num else f"\n\n{cap}" if cap else "")
+
+    def _table(self, b: Table) -> str:
+        lines = []
+        if b.caption or b.label:
+            num = self.refs.numref_text(b.label) if b.label else ""
+            lines.append(f"*{num}* {self.inline(b.caption)}".strip() + "\n")
+        sep = {"left": ":--", "center": ":-:", "right": "--:"}
+        lines.append("| " + " | ".join(self.inline(c) for c in b.header) + " |")
+        lines.append("|" + "|".join(sep.get(a, "---") for a in b.align) + "|")
+        for r in b.rows:
+            lines.append("| " + " | ".join(self.inline(c) for c in r) + " |")
+        return "\n".join(lines)
+
+    def _math_block(self, b: MathBlock) -> str:
+        tag = f"\\tag{{{self.refs.eq_number(b.label)}}}" if b.label else ""
+        return f"$${b.tex}{tag}$$"
+
+    def _list(self, b: ListBlock) -> str:
+        out = []
+        for k, item in enumerate(b.items):
+            mark = f"{b.start + k}. " if b.ordered else "* "
+            body = "\n\n".join(self.block(x) for x in item)
+            pad = " " * len(mark)
+            body = body.replace("\n", "\n" + pad)
+            out.append(mark + body)
+        return "\n".join(out)
+
+    def _quote(self, b: Quote) -> str:
+        inner = "\n\n".join(self.block(x) for x in b.children)
+        return "\n".join("> " + ln for ln in inner.split("\n"))
+
+    def _code(self, b: CodeCell) -> str:
+        fence = "````" if "```" in b.source else "```"
+        return f"{fence}{b.lang}\n{b.source}\n{fence}"
+
+    def _toc(self, b: Toc) -> str:
+        items = []
+        for e in b.entries:
+            s = self.book.sections.get(e.path)
+            if s is None:
+                continue
+            num = ".".join(map(str, self.refs.section_number(s.path)))
+            title = (num + " " if num else "") + plain_text(s.title)
+            items.append(f"* [{title}]({self.link_to(e.path)})")
+        return "\n".join(items)
+
+    def _bibliography(self, b: Bibliography) -> str:
+        items = []
+        for key in self.refs.cited:
+            entry = self.refs.bib.entries[key]
+            title = entry.fields.get("title", "").replace("{", "").replace("}", "")
+            items.append(f"* {self.refs.author_text(key)} ({self.refs.year(key)}). "
+                         f"{title}.")
+        return "\n".join(items)
+
+    def _raw(self, b: Raw) -> str:
+        return b.text if b.format in ("html", "rst-only-html") else ""
+
+    def _rule(self, b: Rule) -> str:
+        return "---"
+
+    def _tab_block(self, b: TabBlock) -> str:  # not reached through a tab view
+        return "\n\n".join(self.block(x) for x in b.children)
+
+    # the dispatch table: every node type of the model -> the method that writes it
+    RULES: ClassVar[dict[type, Callable]] = {
+        Text: _text, SoftBreak: _soft_break, HardBreak: _hard_break, Emph: _emph,
+        Strong: _strong, Strike: _strike, CodeSpan: _code_span, InlineMath: _inline_math,
+        Link: _link, Image: _image, RawInline: _raw_inline, Ref: _ref, Cite: _cite,
+        CodeRef: _code_ref, UnknownRole: _unknown_role, Slide: _slide,
+        Heading: _heading, Paragraph: _paragraph, Figure: _figure, Table: _table,
+        MathBlock: _math_block, ListBlock: _list, Quote: _quote, CodeCell: _code, Toc: _toc,
+        Bibliography: _bibliography, Raw: _raw, Rule: _rule, TabBlock: _tab_block,
+    }
 
 def _code_span(code: str) -> str:
     ticks = "`"

@@ -292,7 +292,6 @@ class Section:
     label: str | None = None
     depth: int = 0  # 0 = the book index, 1 = a top-level toc entry, ...
     numbered: bool = False  # reached through a :numbered: toc
-    number: tuple[int, ...] = ()  # set by refs.number(); () when unnumbered
     children: list[str] = field(default_factory=list)  # paths of toc children
     parent: str | None = None
     source_hash: str = ""  # sha1 of the file's bytes

@@ -236,7 +236,7 @@ class Builder:
     def toc_signature(self) -> str:
         parts = []
         for s in self.book.ordered():
-            parts.append((s.path, s.number, plain_text(s.title), s.parent, tuple(s.children)))
+            parts.append((s.path, self.site.refs.section_number(s.path), plain_text(s.title), s.parent, tuple(s.children)))
         return _sha(repr(parts))
 
     def header_links(self) -> list[dict]:
@@ -359,7 +359,8 @@ class Builder:
     def page_key(self, sec: Section, site_key: str, own: list, nb: str) -> str:
         refs = self.refs
         used = sorted(getattr(refs, "uses", {}).get(sec.path, ())) if refs is not None else []
-        return _sha(site_key, sec.source_hash, sec.path, sec.number, self._code_sig(sec),
+        return _sha(site_key, sec.source_hash, sec.path, self.site.refs.section_number(sec.path),
+                    self._code_sig(sec),
                     repr([self._target_sig(x) for x in used]),
                     repr([(t.label, t.number) for t in own]),
                     repr(self._cite_sig(sec)), self._result_digest(sec.path), nb)
@@ -749,8 +750,9 @@ class Builder:
                     s = book.sections.get(path)
                     if s is None:
                         continue
-                    num = (f'<span class="secnum">{number_text(s.number)}.</span> '
-                           if s.number else "")
+                    snum = self.site.refs.section_number(path)
+                    num = (f'<span class="secnum">{number_text(snum)}.</span> '
+                           if snum else "")
                     kids = (items(s.children, depth + 1)
                             if s.children and path in open_set else "")
                     cls = "open" if kids else "closed" if s.children else "leaf"
@@ -848,7 +850,8 @@ class Builder:
     def title_text(self, path: str) -> str:
         sec = self.book.sections[path]
         t = plain_text(sec.title) or path
-        return f"{number_text(sec.number)}. {t}" if sec.number else t
+        snum = self.site.refs.section_number(path)
+        return f"{number_text(snum)}. {t}" if snum else t
 
     def tab_css(self) -> str:
         rules = []

@@ -15,12 +15,14 @@ from __future__ import annotations
 import html
 import posixpath
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import ClassVar
 
 from d2lbook.outputs.html.cell_outputs import OutputImage, render_outputs
 from d2lbook.outputs.html.highlight import highlight
 from d2lbook.outputs.html.i18n import tab_name
-from d2lbook.resolve import unhandled
+from d2lbook.resolve import dispatch
 from d2lbook.source.model import (
     Bibliography,
     Block,
@@ -147,51 +149,66 @@ class PageRenderer:
 
     # ------------------------------------------------------------- inlines
     def inlines(self, nodes: list[Inline]) -> str:
-        out: list[str] = []
-        n_nodes = len(nodes)
+        rules = self.RULES
+        out = []
         for i, n in enumerate(nodes):
-            if isinstance(n, Text):
-                out.append(esc(n.text, quote=False))
-            elif isinstance(n, SoftBreak):
-                a = _edge(nodes[i - 1], -1) if i else ""
-                b = _edge(nodes[i + 1], 0) if i + 1 < n_nodes else ""
-                if (a and b and CJK_RE.match(a) and CJK_RE.match(b)) \
-                        or (a and CJK_PUNCT_RE.match(a)) or (b and CJK_PUNCT_RE.match(b)):
-                    continue  # a line break inside Chinese text is no space
-                out.append("\n")
-            elif isinstance(n, HardBreak):
-                out.append("<br>\n")
-            elif isinstance(n, Emph):
-                out.append(f"<em>{self.inlines(n.children)}</em>")
-            elif isinstance(n, Strong):
-                out.append(f"<strong>{self.inlines(n.children)}</strong>")
-            elif isinstance(n, Strike):
-                out.append(f"<del>{self.inlines(n.children)}</del>")
-            elif isinstance(n, CodeSpan):
-                out.append(f"<code>{esc(n.code, quote=False)}</code>")
-            elif isinstance(n, InlineMath):
-                out.append(self.math(n.tex, False, None))
-            elif isinstance(n, Link):
-                out.append(self.link(n))
-            elif isinstance(n, Image):
-                out.append(self.image(n))
-            elif isinstance(n, RawInline):
-                out.append(self.local_only(n.html, self._loc))
-            elif isinstance(n, Ref):
-                out.append(self.ref(n))
-            elif isinstance(n, Cite):
-                out.append(self.cite(n))
-            elif isinstance(n, CodeRef):
-                out.append(f'<code class="xref">{esc(n.target, quote=False)}</code>')
-            elif isinstance(n, UnknownRole):
-                out.append(f'<span class="role role-{attr(n.role)}">'
-                           f'{esc(n.content, quote=False)}</span>')
-            elif isinstance(n, Slide):
-                if not n.only_slides:
-                    out.append(self.inlines(n.children))
-            else:
-                raise unhandled(n, "html")
+            rule = rules.get(type(n)) or dispatch(rules, n, "html")  # raises on a new type
+            out.append(rule(self, n, nodes, i))
         return "".join(out)
+
+    # inline rules get the node, its list and its place there (a soft break looks around)
+    def _text(self, n: Text, nodes: list[Inline], i: int) -> str:
+        return esc(n.text, quote=False)
+
+    def _soft_break(self, n: SoftBreak, nodes: list[Inline], i: int) -> str:
+        a = _edge(nodes[i - 1], -1) if i else ""
+        b = _edge(nodes[i + 1], 0) if i + 1 < len(nodes) else ""
+        if (a and b and CJK_RE.match(a) and CJK_RE.match(b)) \
+                or (a and CJK_PUNCT_RE.match(a)) or (b and CJK_PUNCT_RE.match(b)):
+            return ""  # a line break inside Chinese text is no space
+        return "\n"
+
+    def _hard_break(self, n: HardBreak, nodes: list[Inline], i: int) -> str:
+        return "<br>\n"
+
+    def _emph(self, n: Emph, nodes: list[Inline], i: int) -> str:
+        return f"<em>{self.inlines(n.children)}</em>"
+
+    def _strong(self, n: Strong, nodes: list[Inline], i: int) -> str:
+        return f"<strong>{self.inlines(n.children)}</strong>"
+
+    def _strike(self, n: Strike, nodes: list[Inline], i: int) -> str:
+        return f"<del>{self.inlines(n.children)}</del>"
+
+    def _code_span(self, n: CodeSpan, nodes: list[Inline], i: int) -> str:
+        return f"<code>{esc(n.code, quote=False)}</code>"
+
+    def _inline_math(self, n: InlineMath, nodes: list[Inline], i: int) -> str:
+        return self.math(n.tex, False, None)
+
+    def _link(self, n: Link, nodes: list[Inline], i: int) -> str:
+        return self.link(n)
+
+    def _image(self, n: Image, nodes: list[Inline], i: int) -> str:
+        return self.image(n)
+
+    def _raw_inline(self, n: RawInline, nodes: list[Inline], i: int) -> str:
+        return self.local_only(n.html, self._loc)
+
+    def _ref(self, n: Ref, nodes: list[Inline], i: int) -> str:
+        return self.ref(n)
+
+    def _cite(self, n: Cite, nodes: list[Inline], i: int) -> str:
+        return self.cite(n)
+
+    def _code_ref(self, n: CodeRef, nodes: list[Inline], i: int) -> str:
+        return f'<code class="xref">{esc(n.target, quote=False)}</code>'
+
+    def _unknown_role(self, n: UnknownRole, nodes: list[Inline], i: int) -> str:
+        return f'<span class="role role-{attr(n.role)}">{esc(n.content, quote=False)}</span>'
+
+    def _slide(self, n: Slide, nodes: list[Inline], i: int) -> str:
+        return "" if n.only_slides else self.inlines(n.children)
 
     def math(self, tex: str, display: bool, loc: Loc | None) -> str:
         k = len(self.result.math)
@@ -363,36 +380,32 @@ class PageRenderer:
 
     def block(self, b: Block) -> str:
         self._loc = getattr(b, "loc", self._loc)
-        if isinstance(b, Heading):
-            return self.heading(b)
-        if isinstance(b, Paragraph):
-            return f"<p>{self.inlines(b.children)}</p>\n"
-        if isinstance(b, CodeCell):
-            return self.cell(b) if b.executable else self.code(b.source, b.lang or "text")
-        if isinstance(b, Figure):
-            return self.figure(b)
-        if isinstance(b, Table):
-            return self.table(b)
-        if isinstance(b, MathBlock):
-            return self.display_math(b)
-        if isinstance(b, ListBlock):
-            tag = "ol" if b.ordered else "ul"
-            start = f' start="{b.start}"' if b.ordered and b.start != 1 else ""
-            items = "".join(f"<li>{self.list_item(it)}</li>\n" for it in b.items)
-            return f"<{tag}{start}>\n{items}</{tag}>\n"
-        if isinstance(b, Quote):
-            return f"<blockquote>\n{self.blocks(b.children)}</blockquote>\n"
-        if isinstance(b, TabBlock):
-            return self.blocks(b.children)
-        if isinstance(b, Toc):
-            return self.toc(b)
-        if isinstance(b, Bibliography):
-            return self.site.bibliography_html()
-        if isinstance(b, Raw):
-            return self.raw(b)
-        if isinstance(b, Rule):
-            return "<hr>\n"
-        raise unhandled(b, "html")
+        return dispatch(self.RULES, b, "html")(self, b)
+
+    # block rules get the block
+    def _paragraph(self, b: Paragraph) -> str:
+        return f"<p>{self.inlines(b.children)}</p>\n"
+
+    def _code_block(self, b: CodeCell) -> str:
+        return self.cell(b) if b.executable else self.code(b.source, b.lang or "text")
+
+    def _list(self, b: ListBlock) -> str:
+        tag = "ol" if b.ordered else "ul"
+        start = f' start="{b.start}"' if b.ordered and b.start != 1 else ""
+        items = "".join(f"<li>{self.list_item(it)}</li>\n" for it in b.items)
+        return f"<{tag}{start}>\n{items}</{tag}>\n"
+
+    def _quote(self, b: Quote) -> str:
+        return f"<blockquote>\n{self.blocks(b.children)}</blockquote>\n"
+
+    def _tab_block(self, b: TabBlock) -> str:
+        return self.blocks(b.children)
+
+    def _bibliography(self, b: Bibliography) -> str:
+        return self.site.bibliography_html()
+
+    def _rule(self, b: Rule) -> str:
+        return "<hr>\n"
 
     def list_item(self, blocks: list[Block]) -> str:
         # tight items: a single paragraph is shown without <p>
@@ -546,7 +559,8 @@ class PageRenderer:
                 s = book.sections.get(p)
                 if s is None:
                     continue
-                num = f'<span class="secnum">{number_text(s.number)}.</span> ' if s.number else ""
+                snum = self.site.refs.section_number(p)
+                num = f'<span class="secnum">{number_text(snum)}.</span> ' if snum else ""
                 sub = entries(s.children, depth + 1) if depth < toc.maxdepth else ""
                 items.append(f'<li><a href="{attr(self.url_to(p))}">{num}'
                              f"{self.inlines(s.title) or esc(p)}</a>{sub}</li>\n")
@@ -568,6 +582,17 @@ class PageRenderer:
             return "".join(f"<p>{esc(p)}</p>\n" for p in paras)
         return ""  # latex-only content and unmapped rst (the parser warned)
 
+
+    # the dispatch table: every node type of the model -> the method that renders it
+    RULES: ClassVar[dict[type, Callable]] = {
+        Text: _text, SoftBreak: _soft_break, HardBreak: _hard_break, Emph: _emph,
+        Strong: _strong, Strike: _strike, CodeSpan: _code_span, InlineMath: _inline_math,
+        Link: _link, Image: _image, RawInline: _raw_inline, Ref: _ref, Cite: _cite,
+        CodeRef: _code_ref, UnknownRole: _unknown_role, Slide: _slide,
+        Heading: heading, Paragraph: _paragraph, CodeCell: _code_block, Figure: figure,
+        Table: table, MathBlock: display_math, ListBlock: _list, Quote: _quote,
+        TabBlock: _tab_block, Toc: toc, Bibliography: _bibliography, Raw: raw, Rule: _rule,
+    }
 
 def _edge(node, pos: int) -> str:
     """The first (pos 0) or last (pos -1) character an inline node shows, when known."""

@@ -16,8 +16,10 @@ import hashlib
 import re
 import shutil
 import subprocess
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import ClassVar
 
 from pygments import highlight
 from pygments.formatters import LatexFormatter
@@ -25,7 +27,7 @@ from pygments.lexers import PythonLexer, TextLexer, get_lexer_by_name
 from pygments.util import ClassNotFound
 
 from d2lbook.errors import BuildError, Diagnostic, Diagnostics
-from d2lbook.resolve import Resolved, unhandled
+from d2lbook.resolve import Resolved, dispatch
 from d2lbook.source.model import (
     Bibliography,
     Block,
@@ -72,12 +74,9 @@ _SPECIAL = {
 _SPECIAL_RE = re.compile(r"[\\{}$&#^_%~]")
 _FORMATTER = LatexFormatter(commandprefix="PY")
 WORDS = {
-    "zh": {"chapter": "第\\ref{{{}}}章", "section": "\\ref{{{}}}节", "figure": "图\\ref{{{}}}",
-           "table": "表\\ref{{{}}}", "quick": "本 PDF 中的输出来自快速模式（D2L\\_QUICK=1）。",
+    "zh": {"quick": "本 PDF 中的输出来自快速模式（D2L\\_QUICK=1）。",
            "bib": "参考文献", "contents": "目录"},
-    "en": {"chapter": "Chapter~\\ref{{{}}}", "section": "Section~\\ref{{{}}}",
-           "figure": "Fig.~\\ref{{{}}}", "table": "Table~\\ref{{{}}}",
-           "quick": "The outputs in this PDF come from quick mode (D2L\\_QUICK=1).",
+    "en": {"quick": "The outputs in this PDF come from quick mode (D2L\\_QUICK=1).",
            "bib": "Bibliography", "contents": "Contents"},
 }
 MAX_OUTPUT_LINES = 60
@@ -116,62 +115,77 @@ class Writer:
 
     # --------------------------------------------------------------- inline
     def inline(self, nodes: list[Inline], section: Section) -> str:
-        return "".join(self.node(n, section) for n in nodes)
+        rules = self.RULES
+        return "".join([(rules.get(type(n)) or dispatch(rules, n, "pdf"))(self, n, section)
+                        for n in nodes])
 
     def node(self, n: Inline, section: Section) -> str:
-        if isinstance(n, Text):
-            return esc(n.text)
-        if isinstance(n, SoftBreak):
-            return "\n"
-        if isinstance(n, HardBreak):
-            return "\\\\\n"
-        if isinstance(n, Emph):
-            return f"\\emph{{{self.inline(n.children, section)}}}"
-        if isinstance(n, Strong):
-            return f"\\textbf{{{self.inline(n.children, section)}}}"
-        if isinstance(n, Strike):
-            return f"\\textcolor{{gray}}{{{self.inline(n.children, section)}}}"
-        if isinstance(n, (CodeSpan, CodeRef)):
-            code = n.code if isinstance(n, CodeSpan) else n.target
-            return f"\\texttt{{{esc(code)}}}"
-        if isinstance(n, UnknownRole):
-            return f"\\texttt{{{esc(n.content)}}}"
-        if isinstance(n, InlineMath):
-            return f"${n.tex}$"
-        if isinstance(n, Link):
-            text = self.inline(n.children, section)
-            if re.match(r"^[a-z]+://", n.url):
-                url = n.url.replace("\\", "/").replace("#", "\\#").replace("%", "\\%")
-                return f"\\href{{{url}}}{{{text}}}"
-            return text
-        if isinstance(n, Image):
-            return ""
-        if isinstance(n, RawInline):
-            return ""
-        if isinstance(n, Ref):
-            t = self.refs.target(n.label)
-            if t is None:
-                return "??"  # unresolved, as Sphinx shows it
-            lab = _label(n.label)
-            if n.kind == "eqref":
-                return f"\\eqref{{{lab}}}"
-            if n.kind == "ref" or n.text or not t.number:
-                text = esc(n.text) if n.text else self.inline(t.title, section)
-                return f"\\hyperref[{lab}]{{{text}}}"
-            kind = "chapter" if t.is_chapter else t.kind
-            return self.words[kind].format(lab)
-        if isinstance(n, Cite):
-            parts = []
-            for k in n.keys:
-                a = esc(self.refs.author_text(k))
-                y = esc(self.refs.year(k))
-                tgt = _label("cite-" + k)
-                parts.append(f"\\hyperlink{{{tgt}}}{{{a} ({y})}}" if n.textual
-                             else f"\\hyperlink{{{tgt}}}{{{a}, {y}}}")
-            return "; ".join(parts) if n.textual else "(" + "; ".join(parts) + ")"
-        if isinstance(n, Slide):
-            return "" if n.only_slides else self.inline(n.children, section)
-        raise unhandled(n, "pdf")
+        return dispatch(self.RULES, n, "pdf")(self, n, section)
+
+    def _text(self, n: Text, section: Section) -> str:
+        return esc(n.text)
+
+    def _soft_break(self, n: SoftBreak, section: Section) -> str:
+        return "\n"
+
+    def _hard_break(self, n: HardBreak, section: Section) -> str:
+        return "\\\\\n"
+
+    def _emph(self, n: Emph, section: Section) -> str:
+        return f"\\emph{{{self.inline(n.children, section)}}}"
+
+    def _strong(self, n: Strong, section: Section) -> str:
+        return f"\\textbf{{{self.inline(n.children, section)}}}"
+
+    def _strike(self, n: Strike, section: Section) -> str:
+        return f"\\textcolor{{gray}}{{{self.inline(n.children, section)}}}"
+
+    def _code_span(self, n: CodeSpan, section: Section) -> str:
+        return f"\\texttt{{{esc(n.code)}}}"
+
+    def _code_ref(self, n: CodeRef, section: Section) -> str:
+        return f"\\texttt{{{esc(n.target)}}}"
+
+    def _unknown_role(self, n: UnknownRole, section: Section) -> str:
+        return f"\\texttt{{{esc(n.content)}}}"
+
+    def _inline_math(self, n: InlineMath, section: Section) -> str:
+        return f"${n.tex}$"
+
+    def _link(self, n: Link, section: Section) -> str:
+        text = self.inline(n.children, section)
+        if re.match(r"^[a-z]+://", n.url):
+            url = n.url.replace("\\", "/").replace("#", "\\#").replace("%", "\\%")
+            return f"\\href{{{url}}}{{{text}}}"
+        return text
+
+    def _nothing(self, n: Image | RawInline, section: Section) -> str:
+        return ""  # inline images and inline HTML have no place in the PDF
+
+    def _ref(self, n: Ref, section: Section) -> str:
+        t = self.refs.target(n.label)
+        if t is None:
+            return "??"  # unresolved, as Sphinx shows it
+        lab = _label(n.label)
+        if n.kind == "eqref":
+            return f"\\eqref{{{lab}}}"
+        if n.kind == "ref" or n.text or not t.number:
+            text = esc(n.text) if n.text else self.inline(t.title, section)
+            return f"\\hyperref[{lab}]{{{text}}}"
+        return f"\\hyperref[{lab}]{{{esc(self.refs.numref_text(n.label))}}}"
+
+    def _cite(self, n: Cite, section: Section) -> str:
+        parts = []
+        for k in n.keys:
+            a = esc(self.refs.author_text(k))
+            y = esc(self.refs.year(k))
+            tgt = _label("cite-" + k)
+            parts.append(f"\\hyperlink{{{tgt}}}{{{a} ({y})}}" if n.textual
+                         else f"\\hyperlink{{{tgt}}}{{{a}, {y}}}")
+        return "; ".join(parts) if n.textual else "(" + "; ".join(parts) + ")"
+
+    def _slide(self, n: Slide, section: Section) -> str:
+        return "" if n.only_slides else self.inline(n.children, section)
 
     # --------------------------------------------------------------- blocks
     def heading_cmd(self, section: Section, level: int) -> str:
@@ -181,71 +195,83 @@ class Writer:
                 "subparagraph"]
         return cmds[min(base + level - 1, len(cmds) - 1)]
 
+    def heading(self, b: Heading, section: Section) -> None:
+        """A heading numbered by the resolve step, never by LaTeX: an unnumbered
+        sectioning command showing the resolved number, its contents line written by
+        hand, so that the PDF's numbers always equal the ``:numref:`` texts."""
+        cmd = self.heading_cmd(section, b.level)
+        title = self.inline(b.children, section)
+        num = self.refs.heading_number(b)
+        chapter = b.level == 1 and section.depth == 1 and section.is_index
+        text = f"\\{cmd}*{{{_heading_text(self.refs, num, chapter, title)}}}"
+        if num and cmd in ("chapter", "section", "subsection"):
+            numtext = ".".join(map(str, num))
+            text += (f"\n\\addcontentsline{{toc}}{{{cmd}}}"
+                     f"{{\\protect\\numberline{{{numtext}}}{title}}}")
+        elif cmd in ("chapter", "section"):
+            text += f"\n\\addcontentsline{{toc}}{{{cmd}}}{{{title}}}"
+        if b.label:
+            text += f"\\phantomsection\\label{{{_label(b.label)}}}"
+        self.emit(text + "\n", b.loc)
+
     def blocks(self, blocks: list[Block], section: Section) -> None:
         for b in blocks:
             self.block(b, section)
 
     def block(self, b: Block, section: Section) -> None:
-        if isinstance(b, Heading):
-            cmd = self.heading_cmd(section, b.level)
-            title = self.inline(b.children, section)
-            numbered = bool(section.number)
-            text = f"\\{cmd}{'' if numbered else '*'}{{{title}}}"
-            if not numbered and cmd in ("chapter", "section"):
-                text += f"\n\\addcontentsline{{toc}}{{{cmd}}}{{{title}}}"
-            if b.label:
-                text += f"\\label{{{_label(b.label)}}}"
-            self.emit(text + "\n", b.loc)
-        elif isinstance(b, Paragraph):
-            self.emit(self.inline(b.children, section) + "\n", b.loc)
-        elif isinstance(b, MathBlock):
-            tex = b.tex.strip()
-            if b.label:
-                self.emit(f"\\begin{{equation}}\\label{{{_label(b.label)}}}\n{tex}\n"
-                          "\\end{equation}\n", b.loc)
-            elif tex.startswith("\\begin{") and not tex.startswith(("\\begin{aligned}",
-                                                                      "\\begin{array}",
-                                                                      "\\begin{matrix}",
-                                                                      "\\begin{bmatrix}",
-                                                                      "\\begin{cases}",
-                                                                      "\\begin{split}",
-                                                                      "\\begin{pmatrix}")):
-                self.emit(tex + "\n", b.loc)
-            else:
-                self.emit(f"\\[\n{tex}\n\\]\n", b.loc)
-        elif isinstance(b, Figure):
-            self.figure(b, section)
-        elif isinstance(b, Table):
-            self.table(b, section)
-        elif isinstance(b, ListBlock):
-            env = "enumerate" if b.ordered else "itemize"
-            self.emit(f"\\begin{{{env}}}", b.loc)
-            if b.ordered and b.start != 1:
-                self.emit(f"\\setcounter{{enumi}}{{{b.start - 1}}}")
-            for item in b.items:
-                self.emit("\\item ")
-                self.blocks(item, section)
-            self.emit(f"\\end{{{env}}}\n")
-        elif isinstance(b, Quote):
-            self.emit("\\begin{quote}", b.loc)
-            self.blocks(b.children, section)
-            self.emit("\\end{quote}\n")
-        elif isinstance(b, CodeCell):
-            self.code(b, section)
-        elif isinstance(b, Bibliography):
-            self.bibliography(b)
-        elif isinstance(b, Raw):
-            if b.format == "latex":
-                self.emit(b.text, b.loc)
-        elif isinstance(b, Rule):
-            self.emit("\\par\\noindent\\rule{\\linewidth}{0.4pt}\n", b.loc)
-        elif isinstance(b, TabBlock):  # only reached outside a tab view
-            if self.tab in b.tabs:
-                self.blocks(b.children, section)
-        elif isinstance(b, Toc):
-            pass  # the document structure comes from the toc itself
+        dispatch(self.RULES, b, "pdf")(self, b, section)
+
+    def _paragraph(self, b: Paragraph, section: Section) -> None:
+        self.emit(self.inline(b.children, section) + "\n", b.loc)
+
+    def _math_block(self, b: MathBlock, section: Section) -> None:
+        tex = b.tex.strip()
+        if b.label:
+            num = esc(self.refs.eq_number(b.label))
+            self.emit(f"\\begin{{equation}}\\tag{{{num}}}\\label{{{_label(b.label)}}}\n"
+                      f"{tex}\n\\end{{equation}}\n", b.loc)
+        elif tex.startswith("\\begin{") and not tex.startswith(("\\begin{aligned}",
+                                                                  "\\begin{array}",
+                                                                  "\\begin{matrix}",
+                                                                  "\\begin{bmatrix}",
+                                                                  "\\begin{cases}",
+                                                                  "\\begin{split}",
+                                                                  "\\begin{pmatrix}")):
+            self.emit(tex + "\n", b.loc)
         else:
-            raise unhandled(b, "pdf")
+            self.emit(f"\\[\n{tex}\n\\]\n", b.loc)
+
+    def _list(self, b: ListBlock, section: Section) -> None:
+        env = "enumerate" if b.ordered else "itemize"
+        self.emit(f"\\begin{{{env}}}", b.loc)
+        if b.ordered and b.start != 1:
+            self.emit(f"\\setcounter{{enumi}}{{{b.start - 1}}}")
+        for item in b.items:
+            self.emit("\\item ")
+            self.blocks(item, section)
+        self.emit(f"\\end{{{env}}}\n")
+
+    def _quote(self, b: Quote, section: Section) -> None:
+        self.emit("\\begin{quote}", b.loc)
+        self.blocks(b.children, section)
+        self.emit("\\end{quote}\n")
+
+    def _bibliography(self, b: Bibliography, section: Section) -> None:
+        self.bibliography(b)
+
+    def _raw(self, b: Raw, section: Section) -> None:
+        if b.format == "latex":
+            self.emit(b.text, b.loc)
+
+    def _rule(self, b: Rule, section: Section) -> None:
+        self.emit("\\par\\noindent\\rule{\\linewidth}{0.4pt}\n", b.loc)
+
+    def _tab_block(self, b: TabBlock, section: Section) -> None:
+        if self.tab in b.tabs:  # only reached outside a tab view
+            self.blocks(b.children, section)
+
+    def _toc(self, b: Toc, section: Section) -> None:
+        pass  # the document structure comes from the toc itself
 
     def image_file(self, path: Path, loc: Loc | None) -> str | None:
         """A file LaTeX can include for ``path`` (SVG converted to PDF), relative to outdir."""
@@ -266,6 +292,10 @@ class Writer:
             return str(out.relative_to(self.outdir))
         self.diags.warning(loc, f"image {path.name}: unknown format {suffix!r}; left out")
         return None
+
+    def _number(self, label: str) -> str:
+        t = self.refs.target(label)
+        return esc(t.number_text) if t is not None else "?"
 
     def figure(self, b: Figure, section: Section) -> None:
         if re.match(r"^[a-z]+://", b.src):
@@ -288,6 +318,8 @@ class Writer:
         cap = self.inline(b.caption, section)
         capcmd = f"\\caption{_short(b.caption)}{{{cap}}}" if b.label else f"\\caption*{{{cap}}}"
         lab = f"\\label{{{_label(b.label)}}}" if b.label else ""
+        if b.label:  # the resolved number, not LaTeX's figure counter
+            capcmd = f"\\renewcommand{{\\thefigure}}{{{self._number(b.label)}}}" + capcmd
         self.emit(f"\\begin{{figure}}[htbp]\n\\centering\n"
                   f"\\includegraphics[width={width}]{{{f}}}\n{capcmd}{lab}\n\\end{{figure}}\n",
                   b.loc)
@@ -303,6 +335,8 @@ class Writer:
         capcmd = (f"\\caption{_short(b.caption)}{{{cap}}}" if b.label else
                   (f"\\caption*{{{cap}}}" if cap else ""))
         lab = f"\\label{{{_label(b.label)}}}" if b.label else ""
+        if b.label:
+            capcmd = f"\\renewcommand{{\\thetable}}{{{self._number(b.label)}}}" + capcmd
         body = "\n".join(rows)
         self.emit(f"\\begin{{table}}[htbp]\n\\centering\n{capcmd}{lab}\n"
                   f"\\begin{{tabular}}{{{cols}}}\n\\toprule\n{body}\n\\bottomrule\n"
@@ -425,12 +459,10 @@ class Writer:
 
     def preamble(self) -> str:
         cfg = self.book.config
-        g = cfg.get
         zh = cfg.lang == "zh"
-        main_font = g("pdf", "main_font")
-        sans_font = g("pdf", "sans_font")
-        mono_font = g("pdf", "mono_font") or "DejaVu Sans Mono"
-        cjk = g("pdf", "cjk_font") or "Noto Serif CJK SC"
+        settings = self.refs.pdf
+        main_font, sans_font = settings.main_font, settings.sans_font
+        mono_font, cjk = settings.mono_font, settings.cjk_font
         cls = ("\\documentclass[UTF8,openany,oneside,zihao=-4,fontset=none]{ctexbook}" if zh
                else "\\documentclass[openany,oneside,11pt]{book}\n\\usepackage{fontspec}")
         fonts = []
@@ -469,6 +501,17 @@ class Writer:
         ])
 
 
+    # the dispatch table: every node type of the model -> the method that writes it
+    RULES: ClassVar[dict[type, Callable]] = {
+        Text: _text, SoftBreak: _soft_break, HardBreak: _hard_break, Emph: _emph,
+        Strong: _strong, Strike: _strike, CodeSpan: _code_span, CodeRef: _code_ref,
+        UnknownRole: _unknown_role, InlineMath: _inline_math, Link: _link, Image: _nothing,
+        RawInline: _nothing, Ref: _ref, Cite: _cite, Slide: _slide,
+        Heading: heading, Paragraph: _paragraph, MathBlock: _math_block, Figure: figure,
+        Table: table, ListBlock: _list, Quote: _quote, CodeCell: code,
+        Bibliography: _bibliography, Raw: _raw, Rule: _rule, TabBlock: _tab_block, Toc: _toc,
+    }
+
 def _svg_to_pdf(src: Path, out: Path) -> bool:
     tool = shutil.which("rsvg-convert")
     out.parent.mkdir(parents=True, exist_ok=True)
@@ -485,6 +528,17 @@ def _svg_to_pdf(src: Path, out: Path) -> bool:
     cairosvg.svg2pdf(url=str(src), write_to=str(tmp))
     tmp.replace(out)
     return True
+
+
+def _heading_text(refs: Resolved, num: tuple[int, ...], chapter: bool, title: str) -> str:
+    """The shown text of a heading: its resolved number (a chapter's with the language's
+    word, as ``:numref:`` says it) and its title."""
+    if not num:
+        return title
+    numtext = ".".join(map(str, num))
+    if chapter:
+        return esc(refs.words()["chapter"].format(numtext)) + "\\quad " + title
+    return numtext + "\\quad " + title
 
 
 def pdf_name(book: Book, tab: str) -> str:
