@@ -28,6 +28,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import json
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -68,6 +69,26 @@ def _entry_path(config, section: str, tab: str) -> Path:
     return store_dir(config) / tab / (section + ".json")
 
 
+_SVG_DATE = re.compile(r"\s*<dc:date>[^<]*</dc:date>")
+_SVG_ID = re.compile(r'\bid="([a-z]?[0-9a-f]{8,})"')
+
+
+def canonical_svg(text: str) -> str:
+    """An SVG as Matplotlib writes it, minus what changes from run to run for the same
+    picture: the creation date and the random ids of clip paths and markers (renamed in
+    order of appearance). So an unchanged plot keeps its content hash in the store."""
+    text = _SVG_DATE.sub("", text)
+    names: dict[str, str] = {}
+    for old in _SVG_ID.findall(text):
+        if old not in names:
+            names[old] = f"{old[0] if old[0].isalpha() else 'x'}{len(names):09d}"
+    if not names:
+        return text
+    pattern = re.compile(r'(?<=id=")(' + "|".join(map(re.escape, names)) + r')(?=")'
+                         r"|(?<=#)(" + "|".join(map(re.escape, names)) + r")\b")
+    return pattern.sub(lambda m: names[m.group(0)], text)
+
+
 def _pack_output(out: dict, img_dir: Path, written: set[str]) -> dict:
     """A copy of one nbformat output with images moved to content-named files."""
     out = json.loads(json.dumps(out))
@@ -79,7 +100,7 @@ def _pack_output(out: dict, img_dir: Path, written: set[str]) -> dict:
         if value is None:
             continue
         text = "".join(value) if isinstance(value, list) else str(value)
-        raw = base64.b64decode(text) if is_b64 else text.encode("utf-8")
+        raw = base64.b64decode(text) if is_b64 else canonical_svg(text).encode("utf-8")
         name = f"{hashlib.sha256(raw).hexdigest()}.{ext}"
         target = img_dir / name
         if name not in written and not target.exists():

@@ -229,3 +229,18 @@ def test_unprinted_metric_is_an_error_and_missing_store_is_listed(tmp_path):
     diags = Diagnostics()
     checked, unchecked = check_numbers(book, diags, _result("x", origin="eval"))
     assert unchecked == ["sec.md:4", "sec.md:4"] and not diags.errors and not diags.warnings
+
+
+def test_svg_plots_of_two_runs_share_one_file():
+    def svg(salt: str, date: str) -> str:
+        return (f'<svg><metadata><dc:date>{date}</dc:date></metadata>'
+                f'<defs><clipPath id="p{salt}"><rect/></clipPath>'
+                f'<path id="m{salt[::-1]}" d="M 0 0"/></defs>'
+                f'<g clip-path="url(#p{salt})"><use xlink:href="#m{salt[::-1]}"/></g></svg>')
+
+    a = store.canonical_svg(svg("0123456789", "2026-12-05T22:30:04"))
+    b = store.canonical_svg(svg("abcdef0123", "2026-12-06T08:00:00"))
+    assert a == b
+    assert "dc:date" not in a and 'url(#p000000000)' in a and '"#m000000001"' in a
+    different = store.canonical_svg(svg("0123456789", "x").replace("M 0 0", "M 1 1"))
+    assert different != a
