@@ -165,12 +165,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"d2lbook: error: {e}", file=sys.stderr)
         return 1
     except BuildError as e:
-        diags.report()
-        for d in e.diagnostics:
-            if d not in diags.items:
-                print(d, file=sys.stderr)
-        n = len(e.diagnostics)
-        print(f"d2lbook: {n} error(s); nothing written", file=sys.stderr)
+        diags.report_failure(e)
         return 1
 
 

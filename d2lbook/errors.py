@@ -108,6 +108,16 @@ class Diagnostics:
         if self.errors:
             raise BuildError(self.errors)
 
+    def report_failure(self, error: BuildError, stream: TextIO | None = None) -> None:
+        """Print what stopped a build: the diagnostics not printed yet, those of ``error``
+        that are not among them, and the closing line."""
+        stream = stream or sys.stderr
+        self.report(stream)
+        for d in error.diagnostics:
+            if d not in self.items:
+                print(d, file=stream)
+        print(f"d2lbook: {len(error.diagnostics)} error(s); nothing written", file=stream)
+
     def report(self, stream: TextIO | None = None) -> None:
         """Print the diagnostics not printed before (each distinct message once)."""
         stream = stream or sys.stderr

@@ -217,11 +217,7 @@ def run(targets: list[str], per: dict[str, argparse.Namespace]) -> int:
         print(f"d2lbook: error: {e}", file=sys.stderr)
         return 1
     except BuildError as e:
-        diags.report()
-        for d in e.diagnostics:
-            if d not in diags.items:
-                print(d, file=sys.stderr)
-        print(f"d2lbook: {len(e.diagnostics)} error(s); nothing written", file=sys.stderr)
+        diags.report_failure(e)
         return 1
     print(f"d2lbook: built {' '.join(targets)} in {time.perf_counter() - t0:.2f} s; "
           f"{diags.summary()}", file=sys.stderr)
