@@ -158,9 +158,11 @@ d2l.init_distributed()
 rank, world = d2l.get_rank_world()
 a, b = torch.ones(3) * (rank + 1), torch.tensor([float(rank)])
 d2l.allreduce([a, b], weight=2.0)
-# one write per line: the ranks share one pipe, and print() with several
-# arguments may write them in pieces that interleave with the other rank's
-print(f'{rank} {world} {a.tolist()} {b.tolist()}', flush=True)
+# one write per line: the ranks share one pipe, and print() writes its arguments
+# and the newline in pieces that may interleave with the other rank's
+import sys
+sys.stdout.write(f'{rank} {world} {a.tolist()} {b.tolist()}\\n')
+sys.stdout.flush()
 dist.destroy_process_group()
 '''
     lines = sorted(d2l.torchrun(code, nproc_per_node=2).splitlines())
