@@ -23,7 +23,13 @@ from pathlib import Path
 import nbformat
 
 from d2lbook.errors import Diagnostics
-from d2lbook.outputs.notebooks import KERNEL, MarkdownWriter, _copy_resources, section_notebook
+from d2lbook.outputs.notebooks import (
+    KERNEL,
+    MarkdownWriter,
+    NotebookCells,
+    _copy_resources,
+    section_notebook,
+)
 from d2lbook.source.model import Book, CodeCell, Section, TabBlock
 from d2lbook.source.tabs import view_blocks
 from d2lbook.util import atomic_write
@@ -32,45 +38,28 @@ from d2lbook.util import atomic_write
 def merged_notebook(book: Book, section: Section, refs) -> nbformat.NotebookNode:
     cfg = book.config
     w = MarkdownWriter(book, refs, section)
-    cells: list[dict] = []
-    md: list[str] = []
-
-    def flush() -> None:
-        text = "\n\n".join(x for x in md if x.strip())
-        if text.strip():
-            cells.append({"cell_type": "markdown", "id": f"m{len(cells)}", "metadata": {},
-                          "source": text})
-        md.clear()
-
+    out = NotebookCells()
     for b in section.blocks:
         if isinstance(b, CodeCell) and b.executable:
             if b.is_setup:
                 continue
-            flush()
+            out.flush()
             versions: dict[str, list[str]] = {}
             for tab in b.tabs or (cfg.default_tab,):
                 for v in view_blocks([b], tab, cfg.libraries.get(tab)):
                     if isinstance(v, CodeCell):
                         versions.setdefault(v.source, []).append(tab)
             for source, tabs in versions.items():
-                cells.append({"cell_type": "code", "id": f"c{len(cells)}",
-                              "metadata": {"tab": tabs}, "execution_count": None,
-                              "outputs": [], "source": source})
+                out.code(source, {"tab": tabs})
         elif isinstance(b, TabBlock):
-            flush()
+            out.flush()
             text = "\n\n".join(w.block(c) for c in b.children)
             if text.strip():
-                cells.append({"cell_type": "markdown", "id": f"m{len(cells)}",
-                              "metadata": {"tab": list(b.tabs)}, "source": text})
+                out.markdown(text, {"tab": list(b.tabs)})
         else:
-            md.append(w.block(b))
-    flush()
-    return nbformat.from_dict({
-        "nbformat": 4, "nbformat_minor": 5,
-        "metadata": {"kernelspec": KERNEL, "language_info": {"name": "python"},
-                     "d2lbook": {"section": section.path, "tabs": list(cfg.tabs)}},
-        "cells": cells,
-    })
+            out.prose(w.block(b))
+    return nbformat.from_dict(out.notebook({"section": section.path,
+                                            "tabs": list(cfg.tabs)}))
 
 
 def _write(path: Path, nb) -> None:

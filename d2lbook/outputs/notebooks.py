@@ -243,41 +243,57 @@ def _code_span(code: str) -> str:
     return f"{ticks}{pad}{code}{pad}{ticks}"
 
 
+class NotebookCells:
+    """The cells of a notebook being written: prose blocks are gathered into one
+    markdown cell until the next cell that stands on its own."""
+
+    def __init__(self) -> None:
+        self.cells: list[dict] = []
+        self._md: list[str] = []
+
+    def prose(self, text: str) -> None:
+        self._md.append(text)
+
+    def flush(self) -> None:
+        text = "\n\n".join(x for x in self._md if x.strip())
+        self._md.clear()
+        if text.strip():
+            self.markdown(text, {})
+
+    def markdown(self, text: str, metadata: dict) -> None:
+        self.cells.append({"cell_type": "markdown", "id": f"m{len(self.cells)}",
+                           "metadata": metadata, "source": text})
+
+    def code(self, source: str, metadata: dict) -> None:
+        self.cells.append({"cell_type": "code", "id": f"c{len(self.cells)}",
+                           "metadata": metadata, "execution_count": None, "outputs": [],
+                           "source": source})
+
+    def notebook(self, d2lbook_meta: dict) -> dict:
+        """The notebook (nbformat 4, as a dict) of the cells gathered so far."""
+        self.flush()
+        return {"nbformat": 4, "nbformat_minor": 5,
+                "metadata": {"kernelspec": KERNEL, "language_info": {"name": "python"},
+                             "d2lbook": d2lbook_meta},
+                "cells": self.cells}
+
+
 def section_notebook(book: Book, section: Section, tab: str,
                      refs: Resolved | None = None) -> nbformat.NotebookNode:
     """The notebook of one section for one tab (nbformat 4)."""
     refs = refs if refs is not None else resolved(book)
     w = MarkdownWriter(book, refs, section)
-    cells: list[dict] = []
-    md: list[str] = []
-
-    def flush() -> None:
-        text = "\n\n".join(x for x in md if x.strip())
-        if text.strip():
-            cells.append({"cell_type": "markdown", "id": f"m{len(cells)}", "metadata": {},
-                          "source": text})
-        md.clear()
-
+    out = NotebookCells()
     for b in refs.view(section, tab):
         if isinstance(b, CodeCell) and b.executable:
-            flush()
+            out.flush()
             meta: dict = {"d2lbook": {"cell": b.index, "file": b.loc.file, "line": b.loc.line}}
             if b.expect_error:
                 meta["tags"] = ["raises-exception"]
-            cells.append({"cell_type": "code", "id": f"c{len(cells)}", "metadata": meta,
-                          "execution_count": None, "outputs": [], "source": b.source})
+            out.code(b.source, meta)
         else:
-            md.append(w.block(b))
-    flush()
-    nb = {
-        "nbformat": 4, "nbformat_minor": 5,
-        "metadata": {
-            "kernelspec": KERNEL,
-            "language_info": {"name": "python"},
-            "d2lbook": {"section": section.path, "tab": tab},
-        },
-        "cells": cells,
-    }
+            out.prose(w.block(b))
+    nb = out.notebook({"section": section.path, "tab": tab})
     required = [lib for b in section.blocks if isinstance(b, CodeCell) for lib in b.required_libs]
     if required:
         nb["metadata"]["d2lbook"]["required_libs"] = required
