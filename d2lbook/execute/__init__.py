@@ -115,16 +115,7 @@ def store_results(book: Book, tab: str, sections: list[str], python: str) -> lis
 def is_current(book: Book, section: Section, tab: str, done) -> bool:
     """Whether the executed notebook ``done`` has the code cells the ``tab`` notebook of
     ``section`` has now, and ran against the same library code it depends on."""
-    from d2lbook.execute.deps import library_dependency
-    from d2lbook.execute.scheduler import library_path, notebook_code
-    from d2lbook.outputs.notebooks import section_notebook
-
-    meta = done.metadata.get("d2lbook", {}).get("eval", {})
-    current = section_notebook(book, section, tab)
-    if code_signature(current) != code_signature(done):
-        return False
-    lib_file = library_path(book.config, tab)[0]
-    return meta.get("library", {}) == library_dependency(lib_file, notebook_code(current))
+    return executed_code_key(done, tab) == code_key(book, section, tab)
 
 
 def load_result(book: Book, section: Section, tab: str, *,
