@@ -4,14 +4,16 @@
     python -m bench toolchain            parse + notebooks + library, generated 200-section book
     python -m bench html                 HTML build (full, and after one changed section)
     python -m bench softmax | lenet      one training epoch on Fashion-MNIST
+    python -m bench jax-train            the same with d2l.jax (jax-softmax | jax-lenet: one)
     python -m bench eval                 quick-mode evaluation of the whole book (ours only)
     python -m bench smoke                a tiny run of the harness (used by the tests)
     python -m bench gpu-prepare          fill .gpu/ for the GPU checks (see bench/gpu.py)
     python -m bench gpu [--smoke]        the GPU checks, on a lent GPU (--smoke: on this CPU)
     python -m bench compat [...]         the public d2l notebooks on our library (bench/compat.py)
 
-Options: --rounds N, --warmup N. The reference environment (.venv-ref: d2l 1.0.3,
-d2lbook 1.0.3 and the same torch as ours) is created on first use. Results go to
+Options: --rounds N, --warmup N. The reference environments (.venv-ref: d2l 1.0.3,
+d2lbook 1.0.3 and the same torch as ours; .venv-ref-jax: d2l 1.0.3 with the JAX, Flax and
+TensorFlow versions that its jax.py runs on) are created on first use. Results go to
 bench/results/<name>.json and bench/results/SUMMARY.md.
 """
 
@@ -27,7 +29,7 @@ import sys
 import time
 from pathlib import Path
 
-from bench.harness import Side, compare
+from bench.harness import Side, compare, write_row
 
 ROOT = Path(__file__).resolve().parent.parent
 WORK = ROOT / "bench" / ".work"
@@ -38,6 +40,18 @@ REF_PY = REF / "bin" / "python"
 # a reader gets (each library as it comes, all cores), a number pins that many math
 # threads on both sides (the reference's data-loader workers get the same setting)
 THREADS = [t.strip() for t in os.environ.get("BENCH_THREADS", "default,1").split(",") if t.strip()]
+REF_JAX = ROOT / ".venv-ref-jax"
+REF_JAX_PY = REF_JAX / "bin" / "python"
+# d2l 1.0.3's jax.py annotates its TrainState with jax.random.PRNGKeyArray, which JAX 0.4.24
+# removed, so the reference side runs on the last JAX before that (no shim), with the Flax,
+# Optax and SciPy of its time (JAX 0.4.23 calls scipy.linalg.tril, gone in SciPy 1.13) and
+# the TensorFlow that its data loader (tf.data, Keras' Fashion-MNIST) needs
+# (and tensorflow-datasets 4.9.4 with the tensorflow-metadata of its time: newer ones need
+# a newer protobuf than TensorFlow 2.15 allows)
+REF_JAX_PACKAGES = ["jax[cpu]==0.4.23", "jaxlib==0.4.23", "flax==0.8.0", "optax==0.1.8",
+                    "scipy<1.13", "numpy<2", "tensorflow-cpu==2.15.1",
+                    "tensorflow-datasets==4.9.4", "tensorflow-metadata==1.14.0", "pandas",
+                    "matplotlib", "matplotlib-inline", "ipython", "requests"]
 FMNIST_SYSTEM = Path("/usr/share/datasets/fashion-mnist")
 FMNIST_FILES = ["train-images-idx3-ubyte", "train-labels-idx1-ubyte",
                 "t10k-images-idx3-ubyte", "t10k-labels-idx1-ubyte"]
@@ -70,6 +84,23 @@ def ensure_reference() -> Path:
     return REF_PY
 
 
+def ensure_reference_jax() -> Path:
+    """Create .venv-ref-jax: d2l 1.0.3 (without its pins) and what its jax.py imports."""
+    stamp = REF_JAX / ".bench-ready"
+    if stamp.exists():
+        return REF_JAX_PY
+    print(f"creating {REF_JAX} (d2l 1.0.3, {', '.join(REF_JAX_PACKAGES[:4])}, "
+          "tensorflow-cpu) ...", file=sys.stderr)
+    if not REF_JAX_PY.exists():
+        subprocess.run([sys.executable, "-m", "venv", str(REF_JAX)], check=True)
+    _pip(REF_JAX_PY, "--upgrade", "pip")
+    _pip(REF_JAX_PY, *REF_JAX_PACKAGES)
+    # its pins (numpy 1.23.5, scipy 1.10.1, ...) are for the PyTorch side: not installed
+    _pip(REF_JAX_PY, "--no-deps", "d2l==1.0.3")
+    stamp.write_text("ok\n")
+    return REF_JAX_PY
+
+
 def fashion_mnist_root() -> Path:
     """A data root where both libraries find Fashion-MNIST without a network.
 
@@ -99,6 +130,109 @@ def fashion_mnist_root() -> Path:
             raise SystemExit("Fashion-MNIST not found: install Debian's dataset-fashion-mnist "
                              "or set D2L_DATA_DIR")
     return root
+
+
+def keras_home() -> Path:
+    """A home folder whose Keras cache holds Fashion-MNIST (gzip files, Keras' names).
+
+    d2l 1.0.3's JAX FashionMNIST calls ``tf.keras.datasets.fashion_mnist.load_data()``,
+    which reads ``~/.keras/datasets/fashion-mnist/*.gz`` and downloads what is missing; the
+    reference side runs with HOME set to this folder so that nothing is downloaded and
+    the user's own ~/.keras is left alone.
+    """
+    home = WORK / "ref-home"
+    cache = home / ".keras" / "datasets" / "fashion-mnist"
+    raw = fashion_mnist_root() / "FashionMNIST" / "raw"
+    cache.mkdir(parents=True, exist_ok=True)
+    for f in FMNIST_FILES:
+        target = cache / (f + ".gz")
+        if not target.exists():
+            tmp = target.with_suffix(".gz.tmp")
+            tmp.write_bytes(gzip.compress((raw / f).read_bytes(), compresslevel=1))
+            tmp.replace(target)
+    return home
+
+
+def load_average() -> float:
+    """The one-minute load average (what the JAX rows record about the machine's quiet)."""
+    return os.getloadavg()[0]
+
+
+def jax_threads() -> list[str]:
+    """Thread settings of the JAX rows: BENCH_THREADS when set, else default threads only."""
+    return THREADS if os.environ.get("BENCH_THREADS") else ["default"]
+
+
+JAX_NOTE = {
+    "softmax": "ours: the whole training step (forward, gradient, Optax update) is one jit-"
+               "compiled function and the data set sits on the device, batches cut from it "
+               "by a jit-compiled gather + scaling; the reference runs value_and_grad of a "
+               "jit-compiled loss, then TrainState.apply_gradients eagerly (one dispatch per "
+               "Optax operation), feeds batches from tf.data (batch, resize_with_pad, shuffle, "
+               "tfds.as_numpy, then a host-to-device copy per step), and converts every "
+               "step's loss to the host for its plot (a synchronisation per step). For a model "
+               "this small, that per-step overhead is nearly the whole epoch.",
+    "lenet": "the same differences as softmax; LeNet's convolutions make the arithmetic a "
+             "larger share of each step, and both sides run it through XLA (ours a newer "
+             "JAX), so the ratio is smaller.",
+}
+
+
+def bench_jax_train(model: str, rounds: int, warmup: int) -> list[dict]:
+    """One epoch of ``model`` with our d2l.jax against d2l 1.0.3's, alternating."""
+    ref_py = ensure_reference_jax()
+    home = keras_home()  # also fills WORK/data, i.e. ../data seen from WORK/run
+    run = WORK / "run"
+    run.mkdir(parents=True, exist_ok=True)
+    script = str(ROOT / "bench" / "workloads" / "train_jax.py")
+    rows = []
+    for threads in jax_threads():
+        env: dict[str, str | None] = {
+            "D2L_QUICK": "0", "D2L_DATA_DIR": "", "OMP_NUM_THREADS": None,
+            "MKL_NUM_THREADS": None, "XLA_FLAGS": None, "JAX_PLATFORMS": "cpu",
+            "TF_CPP_MIN_LOG_LEVEL": "2", "TF_NUM_INTRAOP_THREADS": None,
+            "TF_NUM_INTEROP_THREADS": None}
+        if threads == "default":
+            name, how = f"{model}-epoch-cpu-jax", "each library with its default threads"
+        else:
+            n = int(threads)
+            name, how = f"{model}-epoch-cpu-jax-{n}thread", f"{n} math thread(s) per side"
+            env.update({"OMP_NUM_THREADS": str(n), "MKL_NUM_THREADS": str(n),
+                        "XLA_FLAGS": "--xla_cpu_multi_thread_eigen=false "
+                                     f"intra_op_parallelism_threads={n}",
+                        "TF_NUM_INTRAOP_THREADS": str(n), "TF_NUM_INTEROP_THREADS": str(n)})
+        ours = Side("ours", [str(OURS_PY), script, model],
+                    env={**env, "PYTHONPATH": str(ROOT)}, cwd=run, metric="seconds")
+        ref = Side("reference", [str(ref_py), script, model],
+                   env={**env, "PYTHONPATH": "", "HOME": str(home)}, cwd=run, metric="seconds")
+        load_before = load_average()
+        row = compare(name, ours, ref, rounds=rounds, warmup=warmup,
+                      note=f"one epoch of {model} on Fashion-MNIST with d2l.jax (fit incl. "
+                           "validation; the first epoch of each process is the warm-up, "
+                           "compilation reported apart), same model, batch size, learning "
+                           f"rate, plotting off; {how}; vs d2l 1.0.3's jax.py. "
+                           + JAX_NOTE[model])
+        row["details"] = jax_details(ours.records, ref.records, warmup)
+        row["machine"]["load_1min"] = {"before": round(load_before, 2),
+                                       "after": round(load_average(), 2)}
+        write_row(row)
+        rows.append(row)
+    return rows
+
+
+def jax_details(ours: list[dict], ref: list[dict], warmup: int) -> dict:
+    """Per-side medians of what train_jax.py reports besides the measured epoch."""
+    import statistics
+
+    out = {}
+    for side, records in (("ours", ours[warmup:]), ("reference", ref[warmup:])):
+        if not records:
+            continue
+        out[side] = {k: statistics.median(r[k] for r in records)
+                     for k in ("warmup_seconds", "compile_seconds", "setup_seconds",
+                               "data_seconds", "examples_per_s", "val_acc")}
+        out[side].update({k: records[-1][k] for k in ("jax", "flax", "train_examples")})
+    return out
 
 
 def bench_train(model: str, rounds: int, warmup: int) -> list[dict]:
@@ -261,7 +395,7 @@ def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(prog="python -m bench", description=__doc__.split("\n\n")[0])
     p.add_argument("what", nargs="+",
                    choices=["all", "toolchain", "html", "softmax", "lenet", "eval", "smoke",
-                            "gpu-prepare", "gpu"])
+                            "gpu-prepare", "gpu", "jax-train", "jax-softmax", "jax-lenet"])
     p.add_argument("--rounds", type=int, default=None, help="default 5 (gpu: 2)")
     p.add_argument("--smoke", action="store_true", help="gpu: a few steps, quick mode, any device")
     p.add_argument("--part", action="append", choices=["bench", "sections"],
@@ -285,7 +419,8 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     a.rounds = a.rounds or 5
     WORK.mkdir(parents=True, exist_ok=True)
-    what = ["toolchain", "html", "softmax", "lenet", "eval"] if "all" in a.what else a.what
+    what = (["toolchain", "html", "softmax", "lenet", "jax-train", "eval"] if "all" in a.what
+            else a.what)
     for w in what:
         if w == "toolchain":
             bench_toolchain(a.rounds, a.warmup)
@@ -293,6 +428,10 @@ def main(argv: list[str] | None = None) -> int:
             bench_html(a.rounds, a.warmup)
         elif w in ("softmax", "lenet"):
             bench_train(w, a.rounds, a.warmup)
+        elif w in ("jax-train", "jax-softmax", "jax-lenet"):
+            for m in ("softmax", "lenet"):
+                if w in ("jax-train", f"jax-{m}"):
+                    bench_jax_train(m, a.rounds, a.warmup)
         elif w == "eval":
             bench_eval()
         elif w == "smoke":

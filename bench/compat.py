@@ -1,14 +1,16 @@
-"""Compatibility harness: run the public d2l books' PyTorch notebooks on our library.
+"""Compatibility harness: run the public d2l books' notebooks on our library.
 
-    python -m bench compat [--book en|zh|all] [--only GLOB] [--timeout S] [--limit N]
+    python -m bench compat [--book en|zh|all] [--tab pytorch|jax] [--only GLOB]
+                           [--timeout S] [--limit N]
 
 For each public book (``/work/public/d2l-en`` volume 1, ``/work/public/d2l-zh`` up to the
 attention chapter; override with ``D2L_EN_SRC`` / ``D2L_ZH_SRC``) the harness
 
 1. copies the sources to a temporary folder (never the original), without the reference's
    own ``d2l`` package, so that ``from d2l import torch as d2l`` imports OUR library;
-2. builds the PyTorch notebooks with OUR toolchain (``d2lbook build notebooks --tab
-   pytorch``). Where our toolchain refuses the public sources, it patches the temporary copy
+2. builds the notebooks of one tab with OUR toolchain (``d2lbook build notebooks --tab
+   pytorch``, or ``--tab jax``: d2l-en's JAX notebooks, which import ``from d2l import jax
+   as d2l``; d2l-zh has no JAX tab). Where our toolchain refuses the public sources, it patches the temporary copy
    and records each patch (see ``PATCHES`` in the results): today only reference errors of
    the public books themselves (a ``:numref:``/``:eqref:`` to a label that does not exist
    becomes plain text; a duplicated label gets a suffix; a ``:begin_tab:`` left open before
@@ -17,7 +19,10 @@ attention chapter; override with ``D2L_EN_SRC`` / ``D2L_ZH_SRC``) the harness
    time, with ``D2L_DATA_DIR`` pointing at the offline data, and classifies the outcome:
    ``pass``; ``no data`` (a download that cannot happen offline); ``no GPU``;
    ``reference code`` (the book's own code breaks on current packages, independent of the
-   library); ``toolchain`` (the built notebook kept a ``%%tab`` line, a bug of the
+   library: for JAX, an API that current JAX or Flax removed, raised in the notebook's own
+   code, not in ``d2l``); ``no tensorflow`` (JAX tab only: the book's own cell imports
+   TensorFlow for its data pipeline; our JAX library does not use it and our environment
+   does not install it); ``toolchain`` (the built notebook kept a ``%%tab`` line, a bug of the
    notebook build); ``FAIL`` (anything else: a bug of ours until shown otherwise). A notebook that
    fails on an ``assert`` of its own (accuracy or loss after full training, which quick
    mode's smaller data cannot reach) is run again in full mode: ``pass (full mode)``.
@@ -28,9 +33,11 @@ Offline data: ``D2L_DATA_DIR`` (default ``../shared/data``), also copied into th
 unpacked where torchvision looks for them (``<notebooks>/data/FashionMNIST/raw``), because
 the books' own loader in the image-classification section uses torchvision.
 
-The table goes to ``bench/results/compat-<book>.md`` (and ``.json``), rewritten after every
+The table goes to ``bench/results/compat-<book>.md`` (``compat-<book>-jax.md`` for the JAX
+tab; and ``.json``), rewritten after every
 notebook so that a long run can be watched. Not part of ``make test``: it needs the public
-sources and takes a long time (one notebook at a time, on purpose: the CPU is shared).
+sources and takes a long time (one notebook at a time, on purpose: the CPU is shared; JAX
+kernels get one XLA thread, like the other math libraries' ``threads=1``).
 """
 
 from __future__ import annotations
@@ -78,6 +85,10 @@ NOTES = {
         "whose positional embedding was sized for 96x96 in the notebook's own code; "
         "a quick-mode effect, not run in full mode here (too slow on this CPU).",
 }
+# The books that have each tab (d2l-zh has no JAX code)
+TABS = {"pytorch": ("en", "zh"), "jax": ("en",)}
+# The frameworks' packages whose removed APIs the books' own code may still call
+_JAX_FAMILY = r"(?:jax|jax\.\w+|flax|flax\.\w+|optax|optax\.\w+)"
 SKIP_DIRS = {"d2l", "graffle", ".git", "_build", "contrib", "static", "ci"}
 
 _TAB_ERR = re.compile(r"^(?P<file>[^:]+):(?P<line>\d+): error: :begin_tab: without :end_tab: "
@@ -137,15 +148,21 @@ def toolchain_at(rev: str, dest: Path) -> Path:
     return dest
 
 
-def build_notebooks(book: Path, toolchain: Path = ROOT) -> tuple[Path, list[str]]:
+def result_stem(book_name: str, tab: str = "pytorch") -> str:
+    """The name of a book's result files: compat-en (PyTorch), compat-en-jax, ..."""
+    return f"compat-{book_name}" if tab == "pytorch" else f"compat-{book_name}-{tab}"
+
+
+def build_notebooks(book: Path, toolchain: Path = ROOT,
+                    tab: str = "pytorch") -> tuple[Path, list[str]]:
     env = dict(os.environ, PYTHONPATH=str(toolchain))
     patches: list[str] = []
     for _ in range(5):
         proc = subprocess.run([sys.executable, "-m", "d2lbook", "build", "notebooks",
-                               "--tab", "pytorch"], cwd=book, env=env,
+                               "--tab", tab], cwd=book, env=env,
                               capture_output=True, text=True)
         if proc.returncode == 0:
-            return book / "_build" / "notebooks" / "pytorch", patches
+            return book / "_build" / "notebooks" / tab, patches
         new = patch_reference_errors(book, proc.stdout + proc.stderr)
         if not new:
             raise RuntimeError("our toolchain cannot build the notebooks:\n"
@@ -154,14 +171,33 @@ def build_notebooks(book: Path, toolchain: Path = ROOT) -> tuple[Path, list[str]
     raise RuntimeError("still failing after 5 rounds of patches")
 
 
+def raised_in_library(traceback: str) -> bool:
+    """Whether the innermost frame of a kernel traceback that names a file is our ``d2l``."""
+    frames = re.findall(r"^File (\S+?)(?::\d+)?, in |^\s*File \"([^\"]+)\", line \d+",
+                        traceback, flags=re.M)
+    files = [a or b for a, b in frames]
+    return bool(files) and re.search(r"(^|/)d2l/\w+\.py$", files[-1]) is not None
+
+
 def classify(message: str, traceback: str) -> str:
-    """The outcome of a failed notebook: 'no data', 'no GPU', 'reference code' or 'FAIL'."""
+    """The outcome of a failed notebook: 'no data', 'no GPU', 'reference code',
+    'no tensorflow' or 'FAIL'."""
     text = message + "\n" + traceback
     if re.search(r"failed to download|urlopen error|Name or service not known|"
                  r"Temporary failure in name resolution|Network is unreachable", text):
         return "no data"
-    if re.search(r"CUDA|cuda|NCCL|Torch not compiled with|no GPU|num_gpus\(\) *[<>]", text):
+    if re.search(r"CUDA|cuda|NCCL|Torch not compiled with|no GPU|num_gpus\(\) *[<>]|"
+                 r"Unknown backend:? '?gpu|[Bb]ackend '(?:gpu|cuda)' failed to initialize|"
+                 r"platforms that are instances of gpu", text):
         return "no GPU"
+    # the JAX tab's data cells use TensorFlow (tf.data, Keras' data sets); our library does not
+    if re.search(r"No module named '(?:tensorflow|tensorflow_datasets)'", message):
+        return "no tensorflow"
+    # an API that current JAX/Flax/Optax removed, called by the notebook's own code (e.g.
+    # jax.tree_map, jax.random.PRNGKeyArray); raised inside d2l it is ours to fix
+    if re.search(rf"module '{_JAX_FAMILY}' has no attribute", message) and \
+            not raised_in_library(traceback):
+        return "reference code"
     # d2l's house-price and pandas code average all columns, strings included, and turn
     # get_dummies' columns (bool since pandas 2.0) into an object array: pandas >= 2 refuses
     if re.search(r"could not convert string to float|"
@@ -179,7 +215,8 @@ def toolchain_left_magic(nb, cell: int | None) -> bool:
     return nb.cells[cell].source.lstrip().startswith("%%tab")
 
 
-def write_table(book_name: str, rows: list[dict], patches: list[str], started: float) -> None:
+def write_table(book_name: str, rows: list[dict], patches: list[str], started: float,
+                tab: str = "pytorch") -> None:
     RESULTS.mkdir(parents=True, exist_ok=True)
     order = {ch: i for i, ch in enumerate(CHAPTERS[book_name])}
     rows = sorted(rows, key=lambda r: (order.get(r["notebook"].split("/")[0], 99),
@@ -187,22 +224,29 @@ def write_table(book_name: str, rows: list[dict], patches: list[str], started: f
     counts: dict[str, int] = {}
     for r in rows:
         counts[r["status"]] = counts.get(r["status"], 0) + 1
-    (RESULTS / f"compat-{book_name}.json").write_text(json.dumps(
-        {"book": book_name, "source": str(SOURCES[book_name]), "counts": counts,
+    stem = result_stem(book_name, tab)
+    framework = {"pytorch": "PyTorch", "jax": "JAX"}.get(tab, tab)
+    (RESULTS / f"{stem}.json").write_text(json.dumps(
+        {"book": book_name, "tab": tab, "source": str(SOURCES[book_name]), "counts": counts,
          "patches": patches, "notebooks": rows}, indent=1, ensure_ascii=False) + "\n",
         encoding="utf-8")
-    out = [f"# Compatibility: d2l-{book_name} PyTorch notebooks on our library",
+    out = [f"# Compatibility: d2l-{book_name} {framework} notebooks on our library",
            "",
            f"Built with our toolchain, run in quick mode (`D2L_QUICK=1`), one at a time, "
            f"{time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime(started))}; "
-           f"`python -m bench compat --book {book_name}`.",
+           f"`python -m bench compat --book {book_name}"
+           + ("`." if tab == "pytorch" else f" --tab {tab}`."),
            "",
            "Totals: " + ", ".join(f"{k} {v}" for k, v in sorted(counts.items())),
            "",
            "Outcomes: `pass`; `pass (full mode)`: an `assert` of the notebook's own on "
            "full-training numbers failed in quick mode and the notebook passed in full mode; "
            "`no data`: a download that cannot happen offline; `no GPU`; `reference code`: the "
-           "book's own code fails on current packages, whatever the library; `toolchain`: our "
+           "book's own code fails on current packages, whatever the library; "
+           + ("`no tensorflow`: the book's own cell imports TensorFlow (its data pipeline), "
+              "which our JAX library does not use and our environment does not install; "
+              if tab == "jax" else "")
+           + "`toolchain`: our "
            "notebook build left a `%%tab` line in a cell; `FAIL`: anything else.",
            "",
            "Patches to the temporary copy of the public sources: "
@@ -211,11 +255,12 @@ def write_table(book_name: str, rows: list[dict], patches: list[str], started: f
     out += ["", "| notebook | outcome | seconds | reason |", "| --- | --- | --- | --- |"]
     for r in rows:
         reason = r["reason"].replace("|", "\\|").replace("\n", " ")[:200]
-        note = NOTES.get((book_name, r["notebook"]))
+        note = NOTES.get((book_name if tab == "pytorch" else f"{book_name}-{tab}",
+                          r["notebook"]))
         if note:
             reason = f"{reason} ({note})" if reason else note
         out.append(f"| {r['notebook']} | {r['status']} | {r['seconds']:.0f} | {reason} |")
-    (RESULTS / f"compat-{book_name}.md").write_text("\n".join(out) + "\n", encoding="utf-8")
+    (RESULTS / f"{stem}.md").write_text("\n".join(out) + "\n", encoding="utf-8")
 
 
 def provide_fashion_mnist(data: Path) -> None:
@@ -241,8 +286,8 @@ def _matches(name: str, only: str) -> bool:
     return any(fnmatch.fnmatch(name, g.strip()) for g in only.split(",") if g.strip())
 
 
-def previous_rows(book_name: str) -> list[dict]:
-    path = RESULTS / f"compat-{book_name}.json"
+def previous_rows(book_name: str, tab: str = "pytorch") -> list[dict]:
+    path = RESULTS / f"{result_stem(book_name, tab)}.json"
     try:
         return json.loads(path.read_text(encoding="utf-8"))["notebooks"]
     except (OSError, ValueError, KeyError):
@@ -250,18 +295,18 @@ def previous_rows(book_name: str) -> list[dict]:
 
 
 def run_book(book_name: str, only: str | None, timeout: float, limit: int | None,
-             toolchain_rev: str | None = None) -> list[dict]:
+             toolchain_rev: str | None = None, tab: str = "pytorch") -> list[dict]:
     import nbformat
 
     from d2lbook.execute.runner import kernel_env, run_notebook
 
     started = time.time()
-    with tempfile.TemporaryDirectory(prefix=f"compat-{book_name}-") as tmp:
+    with tempfile.TemporaryDirectory(prefix=f"{result_stem(book_name, tab)}-") as tmp:
         book = Path(tmp) / "book"
         copy_book(SOURCES[book_name], book)
         toolchain = (toolchain_at(toolchain_rev, Path(tmp) / "toolchain") if toolchain_rev
                      else ROOT)
-        nb_root, patches = build_notebooks(book, toolchain)
+        nb_root, patches = build_notebooks(book, toolchain, tab)
         if toolchain_rev:
             patches = [f"notebooks built with d2lbook/ as of {toolchain_rev}"] + patches
         notebooks = [p for ch in CHAPTERS[book_name]
@@ -275,10 +320,14 @@ def run_book(book_name: str, only: str | None, timeout: float, limit: int | None
             shutil.copytree(data, nb_root / "data", dirs_exist_ok=True)
         provide_fashion_mnist(nb_root / "data")
         base = dict(os.environ, D2L_DATA_DIR=data, MPLBACKEND="Agg")
+        if tab == "jax":  # one XLA thread and no accelerator search, unless the user set them
+            base.setdefault("XLA_FLAGS", "--xla_cpu_multi_thread_eigen=false "
+                                         "intra_op_parallelism_threads=1")
+            base.setdefault("JAX_PLATFORMS", "cpu")
         env = kernel_env(base, pythonpath=[ROOT], quick=True, cuda_devices=[], threads=1)
         full_env = kernel_env(base, pythonpath=[ROOT], quick=False, cuda_devices=[], threads=1)
         # with --only, the other notebooks keep their previous rows
-        rows = [r for r in previous_rows(book_name)
+        rows = [r for r in previous_rows(book_name, tab)
                 if only and not _matches(r["notebook"] + ".ipynb", only)]
         for path in notebooks:
             name = str(path.relative_to(nb_root).with_suffix(""))
@@ -306,13 +355,15 @@ def run_book(book_name: str, only: str | None, timeout: float, limit: int | None
             rows.append({"notebook": name, "status": status, "seconds": seconds,
                          "reason": reason, "cell": res.cell})
             print(f"{name}: {status} {reason[:120]}", flush=True)
-            write_table(book_name, rows, patches, started)
+            write_table(book_name, rows, patches, started, tab)
     return rows
 
 
 def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(prog="python -m bench compat", description=__doc__.split("\n\n")[0])
     p.add_argument("--book", choices=["en", "zh", "all"], default="all")
+    p.add_argument("--tab", choices=sorted(TABS), default="pytorch",
+                   help="which framework's notebooks (jax: d2l-en only)")
     p.add_argument("--only", help="globs (comma-separated) over chapter/notebook names, e.g. "
                         "'chapter_linear*/*'; the other notebooks keep their previous rows")
     p.add_argument("--timeout", type=float, default=600, help="seconds per cell")
@@ -324,10 +375,13 @@ def main(argv: list[str] | None = None) -> int:
     books = ["zh", "en"] if a.book == "all" else [a.book]
     failed = 0
     for b in books:
+        if b not in TABS[a.tab]:
+            print(f"d2l-{b} has no {a.tab} tab; skipping it", file=sys.stderr)
+            continue
         if not SOURCES[b].is_dir():
             print(f"{SOURCES[b]}: not found; skipping d2l-{b}", file=sys.stderr)
             continue
-        rows = run_book(b, a.only, a.timeout, a.limit, a.toolchain)
+        rows = run_book(b, a.only, a.timeout, a.limit, a.toolchain, a.tab)
         failed += sum(r["status"] == "FAIL" for r in rows)
     return 1 if failed else 0
 

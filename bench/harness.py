@@ -31,6 +31,8 @@ class Side:
     cwd: Path | None = None
     metric: str | None = None  # a key of the JSON the command prints; None: wall seconds
     before: Callable[[], None] | None = None  # run (untimed) before each measured run
+    # the JSON line of each run of a command with a metric, in order (warm-up runs included)
+    records: list[dict] = field(default_factory=list)
 
     def run(self) -> float:
         if self.before is not None:
@@ -46,8 +48,9 @@ class Side:
                                f"({r.returncode}):\n{r.stdout[-2000:]}\n{r.stderr[-3000:]}")
         if self.metric is None:
             return wall
-        last = [ln for ln in r.stdout.splitlines() if ln.startswith("{")][-1]
-        return float(json.loads(last)[self.metric])
+        last = json.loads([ln for ln in r.stdout.splitlines() if ln.startswith("{")][-1])
+        self.records.append(last)
+        return float(last[self.metric])
 
 
 def compare(name: str, ours: Side, ref: Side | None, rounds: int = 5, warmup: int = 1,
