@@ -172,11 +172,20 @@ def build_notebooks(book: Path, toolchain: Path = ROOT,
 
 
 def raised_in_library(traceback: str) -> bool:
-    """Whether the innermost frame of a kernel traceback that names a file is our ``d2l``."""
-    frames = re.findall(r"^File (\S+?)(?::\d+)?, in |^\s*File \"([^\"]+)\", line \d+",
-                        traceback, flags=re.M)
-    files = [a or b for a, b in frames]
-    return bool(files) and re.search(r"(^|/)d2l/\w+\.py$", files[-1]) is not None
+    """Whether the innermost frame of a kernel traceback outside installed packages is ours.
+
+    IPython names a notebook cell's frame ``Cell In[3], line 2`` and a file's frame
+    ``File /path/to/d2l/jax.py:120, in fit(...)``; frames inside installed packages (JAX's
+    own deprecation hooks, Flax) are skipped, so an error that the notebook's code or our
+    ``d2l`` provoked inside a framework is charged to the one that called it.
+    """
+    frames = []
+    for line in traceback.splitlines():
+        m = re.match(r"\s*(?:Cell In\[\d+\]|File \"?(?P<file>[^\s\",]+?)\"?(?::\d+)?,)", line)
+        if m:
+            frames.append(m["file"] or "<cell>")
+    own = [f for f in frames if not re.search(r"[/\\](?:site|dist)-packages[/\\]", f)]
+    return bool(own) and re.search(r"(?:^|[/\\])d2l[/\\]\w+\.py$", own[-1]) is not None
 
 
 def classify(message: str, traceback: str) -> str:
