@@ -202,9 +202,11 @@ def classify(message: str, traceback: str) -> str:
     # the JAX tab's data cells use TensorFlow (tf.data, Keras' data sets); our library does not
     if re.search(r"No module named '(?:tensorflow|tensorflow_datasets)'", message):
         return "no tensorflow"
-    # an API that current JAX/Flax/Optax removed, called by the notebook's own code (e.g.
-    # jax.tree_map, jax.random.PRNGKeyArray); raised inside d2l it is ours to fix
-    if re.search(rf"module '{_JAX_FAMILY}' has no attribute", message) and \
+    # an API or a behaviour that current JAX/Flax/Optax removed, met by the notebook's own
+    # code (jax.tree_map, optax.additive_weight_decay; float() of a one-element array, as
+    # NumPy 2 does); raised inside d2l it is ours to fix
+    if re.search(rf"module '{_JAX_FAMILY}' has no attribute|"
+                 r"Only scalar arrays can be converted to Python scalars", message) and \
             not raised_in_library(traceback):
         return "reference code"
     # d2l's house-price and pandas code average all columns, strings included, and turn

@@ -56,6 +56,10 @@ def test_jax_outcome_classes():
     assert compat.classify(msg, LIB_TB) == "FAIL"  # our library calling a removed API
     assert compat.classify("AttributeError: module 'optax' has no attribute "
                            "'additive_weight_decay'", "Cell In[3], line 1") == "reference code"
+    scalar = "TypeError: Only scalar arrays can be converted to Python scalars; got arr.ndim=1"
+    assert compat.classify(scalar, "Cell In[30], line 2\n----> 2 a, a.item(), float(a)") == \
+        "reference code"
+    assert compat.classify(scalar, LIB_TB) == "FAIL"
     assert compat.classify("AttributeError: module 'd2l.jax' has no attribute 'ResNeXtBlock'",
                            "Cell In[3], line 1") == "FAIL"
     assert compat.classify("ModuleNotFoundError: No module named 'tensorflow'", "") == \
