@@ -580,6 +580,17 @@ class SyntheticRegressionData(d2l.DataModule):
         return self.get_tensorloader((self.X, self.y), train, i)
 
 
+def take_batch(tensors, order, start, size):
+    """Rows start, ..., start + size - 1 of every array, read through `order` if given.
+
+    Defined in :numref:`sec_synthetic-regression-data`
+    """
+    if order is not None:
+        idx = jax.lax.dynamic_slice_in_dim(order, start, size)
+        return tuple(jnp.take(t, idx, axis=0) for t in tensors)
+    return tuple(jax.lax.dynamic_slice_in_dim(t, start, size) for t in tensors)
+
+
 class TensorLoader:
     """Iterate over minibatches of in-memory arrays by slicing them.
 
@@ -589,6 +600,9 @@ class TensorLoader:
 
     Defined in :numref:`sec_synthetic-regression-data`
     """
+    # Compiled once per batch size; `start` is traced, so every batch reuses it
+    _take = staticmethod(jax.jit(take_batch, static_argnums=3))
+
     def __init__(self, tensors, batch_size, shuffle=False, transform=None):
         self.tensors = tuple(tensors)
         self.batch_size, self.shuffle, self.transform = batch_size, shuffle, transform
@@ -603,11 +617,15 @@ class TensorLoader:
         if self.shuffle:  # One host-to-device copy of the permutation per epoch
             device = next(iter(self.tensors[0].devices()))
             order = jax.device_put(np.random.permutation(self.num_examples), device)
+        on_device = all(isinstance(t, jax.Array) for t in self.tensors)
         for start in range(0, self.num_examples, self.batch_size):
-            if order is None:
-                batch = tuple(t[start: start + self.batch_size] for t in self.tensors)
+            size = min(self.batch_size, self.num_examples - start)
+            if on_device:  # One dispatch cuts the minibatch out of every array
+                batch = self._take(self.tensors, order, start, size)
+            elif order is None:  # Host (NumPy) arrays: a plain slice
+                batch = tuple(t[start: start + size] for t in self.tensors)
             else:
-                idx = order[start: start + self.batch_size]
+                idx = np.asarray(order[start: start + size])
                 batch = tuple(t[idx] for t in self.tensors)
             yield self.transform(*batch) if self.transform is not None else batch
 

@@ -104,6 +104,29 @@ def test_tensorloader_epochs():
     assert next(iter(moved))[0].devices() == {d2l.cpu()}
 
 
+def test_tensorloader_cuts_each_batch_with_one_compiled_call():
+    X = jnp.arange(30.0).reshape(10, 3)
+    y = jnp.arange(10, 20)
+    before = d2l.TensorLoader._take._cache_size()
+    np.random.seed(1)
+    loader = d2l.TensorLoader((X, y), batch_size=4, shuffle=True)
+    for _ in range(3):
+        seen = []
+        for Xb, yb in loader:
+            rows = np.asarray(yb) - 10  # the example numbers, in shuffled order
+            assert np.array_equal(np.asarray(Xb), np.asarray(X)[rows])
+            seen += rows.tolist()
+        assert sorted(seen) == list(range(10))
+    plain = [np.asarray(b[1]).tolist() for b in d2l.TensorLoader((X, y), 4)]
+    assert plain == [[10, 11, 12, 13], [14, 15, 16, 17], [18, 19]]
+    # sizes 4 and 2, with and without a permutation: at most 4 compilations in all,
+    # whatever the number of batches and epochs (start is traced, not static)
+    assert d2l.TensorLoader._take._cache_size() - before <= 4
+    # host (NumPy) arrays are sliced on the host, as before
+    host = d2l.TensorLoader((np.arange(5), np.arange(5) * 2), 2)
+    assert [b[1].tolist() for b in host] == [[0, 2], [4, 6], [8]]
+
+
 def test_tensorloader_transform():
     X = jnp.ones((6, 2))
     loader = d2l.TensorLoader((X, jnp.zeros(6)), 3, transform=lambda a, b: (a * 2, b + 1))
