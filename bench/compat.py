@@ -89,6 +89,18 @@ NOTES = {
 TABS = {"pytorch": ("en", "zh"), "jax": ("en",)}
 # The frameworks' packages whose removed APIs the books' own code may still call
 _JAX_FAMILY = r"(?:jax|jax\.\w+|flax|flax\.\w+|optax|optax\.\w+)"
+# What current JAX, Flax, Optax and Orbax no longer accept from code written for their 2023
+# releases (d2l 1.0.3's JAX tab), matched against the error message
+_JAX_GONE = [
+    rf"module '{_JAX_FAMILY}' has no attribute",  # jax.tree_map, optax.additive_weight_decay
+    r"Only scalar arrays can be converted to Python scalars",  # float() of a 1-element array
+    # Flax's init returns a plain dict since 0.7.5, no longer a FrozenDict
+    r"'dict' object has no attribute '(?:tree_flatten_with_keys|unfreeze|pretty_repr)'",
+    # a jax.Array class attribute as a Flax field: arrays are unhashable, so Python's
+    # dataclasses refuse it as a default
+    r"mutable default <class '[\w.]*ArrayImpl'> for field \w+ is not allowed",
+    r"Checkpoint path should be absolute",  # flax.training.checkpoints on Orbax
+]
 SKIP_DIRS = {"d2l", "graffle", ".git", "_build", "contrib", "static", "ci"}
 
 _TAB_ERR = re.compile(r"^(?P<file>[^:]+):(?P<line>\d+): error: :begin_tab: without :end_tab: "
@@ -203,11 +215,8 @@ def classify(message: str, traceback: str) -> str:
     if re.search(r"No module named '(?:tensorflow|tensorflow_datasets)'", message):
         return "no tensorflow"
     # an API or a behaviour that current JAX/Flax/Optax removed, met by the notebook's own
-    # code (jax.tree_map, optax.additive_weight_decay; float() of a one-element array, as
-    # NumPy 2 does); raised inside d2l it is ours to fix
-    if re.search(rf"module '{_JAX_FAMILY}' has no attribute|"
-                 r"Only scalar arrays can be converted to Python scalars", message) and \
-            not raised_in_library(traceback):
+    # code; raised inside d2l it is ours to fix
+    if any(re.search(p, message) for p in _JAX_GONE) and not raised_in_library(traceback):
         return "reference code"
     # d2l's house-price and pandas code average all columns, strings included, and turn
     # get_dummies' columns (bool since pandas 2.0) into an object array: pandas >= 2 refuses

@@ -60,6 +60,15 @@ def test_jax_outcome_classes():
     assert compat.classify(scalar, "Cell In[30], line 2\n----> 2 a, a.item(), float(a)") == \
         "reference code"
     assert compat.classify(scalar, LIB_TB) == "FAIL"
+    cell = "Cell In[6], line 2"
+    for gone in ["AttributeError: 'dict' object has no attribute 'tree_flatten_with_keys'",
+                 "ValueError: mutable default <class 'jaxlib._jax.ArrayImpl'> for field "
+                 "rand_weight is not allowed: use default_factory",
+                 "ValueError: Checkpoint path should be absolute. Got ckpt_dir/x"]:
+        assert compat.classify(gone, cell) == "reference code", gone
+        assert compat.classify(gone, LIB_TB) == "FAIL", gone
+    assert compat.classify("AttributeError: 'dict' object has no attribute 'shape'", cell) \
+        == "FAIL"
     assert compat.classify("AttributeError: module 'd2l.jax' has no attribute 'ResNeXtBlock'",
                            "Cell In[3], line 1") == "FAIL"
     assert compat.classify("ModuleNotFoundError: No module named 'tensorflow'", "") == \
