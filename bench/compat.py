@@ -101,6 +101,10 @@ _JAX_GONE = [
     r"mutable default <class '[\w.]*ArrayImpl'> for field \w+ is not allowed",
     r"Checkpoint path should be absolute",  # flax.training.checkpoints on Orbax
 ]
+# ... and matched against the traceback: Flax 0.7.1 made RNN cells' initialize_carry an
+# instance method taking (rng, input_shape); d2l-en calls nn.GRUCell.initialize_carry(rng,
+# (batch_size,), num_hiddens) on the class
+_JAX_GONE_TB = [r"in \w+Cell\.initialize_carry\(self, rng, input_shape\)"]
 SKIP_DIRS = {"d2l", "graffle", ".git", "_build", "contrib", "static", "ci"}
 
 _TAB_ERR = re.compile(r"^(?P<file>[^:]+):(?P<line>\d+): error: :begin_tab: without :end_tab: "
@@ -216,7 +220,9 @@ def classify(message: str, traceback: str) -> str:
         return "no tensorflow"
     # an API or a behaviour that current JAX/Flax/Optax removed, met by the notebook's own
     # code; raised inside d2l it is ours to fix
-    if any(re.search(p, message) for p in _JAX_GONE) and not raised_in_library(traceback):
+    if (any(re.search(p, message) for p in _JAX_GONE)
+            or any(re.search(p, traceback) for p in _JAX_GONE_TB)) \
+            and not raised_in_library(traceback):
         return "reference code"
     # d2l's house-price and pandas code average all columns, strings included, and turn
     # get_dummies' columns (bool since pandas 2.0) into an object array: pandas >= 2 refuses

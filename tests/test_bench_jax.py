@@ -69,6 +69,13 @@ def test_jax_outcome_classes():
         assert compat.classify(gone, LIB_TB) == "FAIL", gone
     assert compat.classify("AttributeError: 'dict' object has no attribute 'shape'", cell) \
         == "FAIL"
+    carry = ("Cell In[5], line 8, in GRU.__call__(self, inputs, H, training)\n"
+             "----> 8 H = nn.GRUCell.initialize_carry(jax.random.PRNGKey(0), (4,), 32)\n"
+             "File /v/lib/python3.11/site-packages/flax/linen/recurrent.py:608, in "
+             "GRUCell.initialize_carry(self, rng, input_shape)\n")
+    assert compat.classify("TypeError: 'int' object is not subscriptable", carry) == \
+        "reference code"
+    assert compat.classify("TypeError: 'int' object is not subscriptable", cell) == "FAIL"
     assert compat.classify("AttributeError: module 'd2l.jax' has no attribute 'ResNeXtBlock'",
                            "Cell In[3], line 1") == "FAIL"
     assert compat.classify("ModuleNotFoundError: No module named 'tensorflow'", "") == \
