@@ -104,9 +104,11 @@ def write_summary() -> None:
     rows = []
     for p in sorted(RESULTS.glob("*.json")):
         try:
-            rows.append(json.loads(p.read_text()))
+            row = json.loads(p.read_text())
         except json.JSONDecodeError:
             continue
+        if isinstance(row, dict) and {"name", "unit", "ours"} <= row.keys():
+            rows.append(row)  # not the other JSON files there (compat-*.json tables)
     lines = ["# Benchmark results", "",
              "Medians of interleaved runs on this machine; *speedup* is the median of the "
              "per-pair ratios (reference / ours for times, ours / reference for rates), "

@@ -166,3 +166,20 @@ def test_keras_home_holds_fashion_mnist_in_keras_cache_layout(tmp_path: Path, mo
     bench_main.keras_home()  # present files are not rewritten
     assert (cache / (bench_main.FMNIST_FILES[0] + ".gz")).read_bytes() == b"kept"
 
+
+
+def test_summary_skips_the_compat_tables_next_to_the_rows(tmp_path: Path, monkeypatch):
+    from bench import harness
+
+    monkeypatch.setattr(harness, "RESULTS", tmp_path)
+    (tmp_path / "compat-en-jax.json").write_text(json.dumps({"book": "en", "notebooks": []}))
+    (tmp_path / "broken.json").write_text("{")
+    row = {"name": "softmax-epoch-cpu-jax", "unit": "s", "rounds": 1, "warmup": 0,
+           "note": "n", "higher_is_better": False, "ours": {"median": 0.5, "runs": [0.5]},
+           "reference": {"median": 2.0, "runs": [2.0]},
+           "speedup": {"median": 4.0, "min": 4.0, "max": 4.0},
+           "machine": {"cpus": 2, "python": "3.11", "when": "now"}}
+    harness.write_row(row)
+    summary = (tmp_path / "SUMMARY.md").read_text()
+    assert "| softmax-epoch-cpu-jax | 0.500 s | 2.000 s | 4.00x" in summary
+    assert "compat" not in summary
