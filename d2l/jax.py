@@ -805,13 +805,14 @@ class Classifier(d2l.Module):
 
         Defined in :numref:`sec_lenet`
         """
-        X = jnp.zeros(X_shape)
-        params = self.init(d2l.get_key() if key is None else key, X)
-        bound_model = self.clone().bind(params)
-        for layer in bound_model.net.layers:
-            X = layer(X)
-            name = getattr(layer, '__name__', layer.__class__.__name__)
-            print(f'{name:>20} output shape:\t{tuple(X.shape)}')
+        def run(X):  # traced by jax.eval_shape: shapes are inferred, nothing is computed
+            params = self.init(d2l.get_key() if key is None else key, X)
+            bound_model = self.clone().bind(params)
+            for layer in bound_model.net.layers:
+                X = layer(X)
+                name = getattr(layer, '__name__', layer.__class__.__name__)
+                print(f'{name:>20} output shape:\t{tuple(X.shape)}')
+        jax.eval_shape(run, jax.ShapeDtypeStruct(X_shape, jnp.float32))
 
     def evaluate_accuracy(self, data, state=None):
         """Accuracy on the validation set of `data` (its first 3 batches in quick mode).
@@ -897,6 +898,173 @@ class LeNet(d2l.Classifier):
             nn.Dense(120, kernel_init=self.kernel_init()), nn.sigmoid,
             nn.Dense(84, kernel_init=self.kernel_init()), nn.sigmoid,
             nn.Dense(self.num_classes, kernel_init=self.kernel_init())])
+
+
+class AlexNet(d2l.Classifier):
+    """AlexNet (Krizhevsky et al., 2012) for single-channel inputs.
+
+    Defined in :numref:`sec_alexnet`
+    """
+    lr: float = 0.1
+    num_classes: int = 10
+    training: bool = True
+
+    def setup(self):
+        pool = lambda X: nn.max_pool(X, window_shape=(3, 3), strides=(2, 2))
+        self.net = nn.Sequential([
+            nn.Conv(96, kernel_size=(11, 11), strides=4, padding=1), nn.relu, pool,
+            nn.Conv(256, kernel_size=(5, 5), padding=2), nn.relu, pool,
+            nn.Conv(384, kernel_size=(3, 3), padding=1), nn.relu,
+            nn.Conv(384, kernel_size=(3, 3), padding=1), nn.relu,
+            nn.Conv(256, kernel_size=(3, 3), padding=1), nn.relu, pool,
+            lambda X: X.reshape((X.shape[0], -1)),  # Flatten
+            nn.Dense(4096), nn.relu, nn.Dropout(0.5, deterministic=not self.training),
+            nn.Dense(4096), nn.relu, nn.Dropout(0.5, deterministic=not self.training),
+            nn.Dense(self.num_classes)])
+
+
+def vgg_block(num_convs, out_channels):
+    """A VGG block: num_convs 3x3 convolutions with ReLU, then 2x2 max-pooling.
+
+    Defined in :numref:`sec_vgg`
+    """
+    layers = []
+    for _ in range(num_convs):
+        layers.append(nn.Conv(out_channels, kernel_size=(3, 3), padding=1))
+        layers.append(nn.relu)
+    layers.append(lambda X: nn.max_pool(X, window_shape=(2, 2), strides=(2, 2)))
+    return nn.Sequential(layers)
+
+
+class VGG(d2l.Classifier):
+    """VGG: a stack of VGG blocks followed by AlexNet's fully connected layers.
+
+    Defined in :numref:`sec_vgg`
+    """
+    arch: tuple
+    lr: float = 0.1
+    num_classes: int = 10
+    training: bool = True
+
+    def setup(self):
+        blocks = [vgg_block(num_convs, out_channels) for num_convs, out_channels in self.arch]
+        self.net = nn.Sequential([
+            *blocks, lambda X: X.reshape((X.shape[0], -1)),  # Flatten
+            nn.Dense(4096), nn.relu, nn.Dropout(0.5, deterministic=not self.training),
+            nn.Dense(4096), nn.relu, nn.Dropout(0.5, deterministic=not self.training),
+            nn.Dense(self.num_classes)])
+
+
+def nin_block(out_channels, kernel_size, strides, padding):
+    """A NiN block: one convolution and two 1x1 convolutions, each followed by ReLU.
+
+    Defined in :numref:`sec_nin`
+    """
+    if isinstance(kernel_size, int):
+        kernel_size = (kernel_size, kernel_size)
+    return nn.Sequential([
+        nn.Conv(out_channels, kernel_size, strides, padding), nn.relu,
+        nn.Conv(out_channels, kernel_size=(1, 1)), nn.relu,
+        nn.Conv(out_channels, kernel_size=(1, 1)), nn.relu])
+
+
+class NiN(d2l.Classifier):
+    """Network in Network (Lin et al., 2013): no fully connected layers.
+
+    Defined in :numref:`sec_nin`
+    """
+    lr: float = 0.1
+    num_classes: int = 10
+    training: bool = True
+
+    def setup(self):
+        pool = lambda X: nn.max_pool(X, window_shape=(3, 3), strides=(2, 2))
+        self.net = nn.Sequential([
+            nin_block(96, kernel_size=11, strides=4, padding=0), pool,
+            nin_block(256, kernel_size=5, strides=1, padding=2), pool,
+            nin_block(384, kernel_size=3, strides=1, padding=1), pool,
+            nn.Dropout(0.5, deterministic=not self.training),
+            nin_block(self.num_classes, kernel_size=3, strides=1, padding=1),
+            lambda X: X.mean(axis=(1, 2))])  # global average pooling and flatten
+
+
+class Inception(nn.Module):
+    """Four parallel paths whose outputs are concatenated along the channels.
+
+    Defined in :numref:`sec_googlenet`
+    """
+    c1: int
+    c2: tuple
+    c3: tuple
+    c4: int
+
+    def setup(self):
+        self.paths = [
+            # Path 1: a single 1x1 convolution
+            nn.Sequential([nn.Conv(self.c1, kernel_size=(1, 1)), nn.relu]),
+            # Path 2: 1x1 convolution to reduce channels, then 3x3 convolution
+            nn.Sequential([nn.Conv(self.c2[0], kernel_size=(1, 1)), nn.relu,
+                           nn.Conv(self.c2[1], kernel_size=(3, 3), padding=1), nn.relu]),
+            # Path 3: 1x1 convolution to reduce channels, then 5x5 convolution
+            nn.Sequential([nn.Conv(self.c3[0], kernel_size=(1, 1)), nn.relu,
+                           nn.Conv(self.c3[1], kernel_size=(5, 5), padding=2), nn.relu]),
+            # Path 4: 3x3 max-pooling, then 1x1 convolution
+            nn.Sequential([
+                lambda X: nn.max_pool(X, window_shape=(3, 3), strides=(1, 1), padding='SAME'),
+                nn.Conv(self.c4, kernel_size=(1, 1)), nn.relu])]
+
+    def __call__(self, X):
+        return jnp.concatenate([path(X) for path in self.paths], axis=-1)
+
+
+class GoogleNet(d2l.Classifier):
+    """GoogLeNet (Szegedy et al., 2015) without the auxiliary classifiers.
+
+    Defined in :numref:`sec_googlenet`
+    """
+    lr: float = 0.1
+    num_classes: int = 10
+
+    def setup(self):
+        self.net = nn.Sequential([self.b1(), self.b2(), self.b3(), self.b4(), self.b5(),
+                                  nn.Dense(self.num_classes)])
+
+    @staticmethod
+    def pool(X):
+        """3x3 max-pooling with stride 2 and one row of padding on each side."""
+        return nn.max_pool(X, window_shape=(3, 3), strides=(2, 2), padding=((1, 1), (1, 1)))
+
+    def b1(self):
+        return nn.Sequential([
+            nn.Conv(64, kernel_size=(7, 7), strides=2, padding=3), nn.relu, self.pool])
+
+    def b2(self):
+        """Defined in :numref:`sec_googlenet`"""
+        return nn.Sequential([
+            nn.Conv(64, kernel_size=(1, 1)), nn.relu,
+            nn.Conv(192, kernel_size=(3, 3), padding=1), nn.relu, self.pool])
+
+    def b3(self):
+        """Defined in :numref:`sec_googlenet`"""
+        return nn.Sequential([
+            Inception(64, (96, 128), (16, 32), 32),
+            Inception(128, (128, 192), (32, 96), 64), self.pool])
+
+    def b4(self):
+        """Defined in :numref:`sec_googlenet`"""
+        return nn.Sequential([
+            Inception(192, (96, 208), (16, 48), 64),
+            Inception(160, (112, 224), (24, 64), 64),
+            Inception(128, (128, 256), (24, 64), 64),
+            Inception(112, (144, 288), (32, 64), 64),
+            Inception(256, (160, 320), (32, 128), 128), self.pool])
+
+    def b5(self):
+        """Defined in :numref:`sec_googlenet`"""
+        return nn.Sequential([
+            Inception(256, (160, 320), (32, 128), 128),
+            Inception(384, (192, 384), (48, 128), 128),
+            lambda X: X.mean(axis=(1, 2))])  # global average pooling and flatten
 
 
 d2l.DATA_HUB['time_machine'] = (d2l.DATA_URL + 'timemachine.txt',
