@@ -792,13 +792,17 @@ class Classifier(d2l.Module):
 
     @partial(jax.jit, static_argnums=(0, 5))
     def loss(self, params, X, Y, state, averaged=True):
-        """Defined in :numref:`sec_dropout`"""
-        Y_hat = state.apply_fn({'params': params}, *X, rngs={'dropout': state.dropout_rng})
+        """Defined in :numref:`sec_batch_norm`"""
+        variables = {'params': params}
+        if state.batch_stats:  # Models with batch normalization
+            variables['batch_stats'] = state.batch_stats
+        Y_hat, updates = state.apply_fn(variables, *X, mutable=['batch_stats'],
+                                        rngs={'dropout': state.dropout_rng})
         Y_hat = Y_hat.reshape((-1, Y_hat.shape[-1]))
         Y = Y.reshape((-1,))
-        fn = optax.softmax_cross_entropy_with_integer_labels
-        # The empty dictionary is the auxiliary data (used by batch normalization)
-        return (fn(Y_hat, Y).mean(), {}) if averaged else (fn(Y_hat, Y), {})
+        l = optax.softmax_cross_entropy_with_integer_labels(Y_hat, Y)
+        # The updated running estimates are the auxiliary data
+        return (l.mean() if averaged else l), updates
 
     def layer_summary(self, X_shape, key=None):
         """Print the output shape of every top-level layer for an input of shape X_shape.
@@ -1065,6 +1069,27 @@ class GoogleNet(d2l.Classifier):
             Inception(256, (160, 320), (32, 128), 128),
             Inception(384, (192, 384), (48, 128), 128),
             lambda X: X.mean(axis=(1, 2))])  # global average pooling and flatten
+
+
+class BNLeNet(d2l.Classifier):
+    """LeNet with batch normalization after every convolution and hidden dense layer.
+
+    Defined in :numref:`sec_batch_norm`
+    """
+    lr: float = 0.1
+    num_classes: int = 10
+    training: bool = True
+
+    def setup(self):
+        pool = lambda X: nn.avg_pool(X, window_shape=(2, 2), strides=(2, 2))
+        bn = lambda: nn.BatchNorm(use_running_average=not self.training, momentum=0.9)
+        self.net = nn.Sequential([
+            nn.Conv(6, kernel_size=(5, 5)), bn(), nn.sigmoid, pool,
+            nn.Conv(16, kernel_size=(5, 5)), bn(), nn.sigmoid, pool,
+            lambda X: X.reshape((X.shape[0], -1)),  # Flatten
+            nn.Dense(120), bn(), nn.sigmoid,
+            nn.Dense(84), bn(), nn.sigmoid,
+            nn.Dense(self.num_classes)])
 
 
 d2l.DATA_HUB['time_machine'] = (d2l.DATA_URL + 'timemachine.txt',
