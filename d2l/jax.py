@@ -794,7 +794,7 @@ class Classifier(d2l.Module):
     def loss(self, params, X, Y, state, averaged=True):
         """Defined in :numref:`sec_batch_norm`"""
         variables = {'params': params}
-        if state.batch_stats:  # Models with batch normalization
+        if getattr(state, 'batch_stats', None):  # Models with batch normalization
             variables['batch_stats'] = state.batch_stats
         Y_hat, updates = state.apply_fn(variables, *X, mutable=['batch_stats'],
                                         rngs={'dropout': state.dropout_rng})
