@@ -1092,6 +1092,242 @@ class BNLeNet(d2l.Classifier):
             nn.Dense(self.num_classes)])
 
 
+class Residual(nn.Module):
+    """The residual block of ResNet: two 3x3 convolutions plus a shortcut.
+
+    Defined in :numref:`sec_resnet`
+    """
+    num_channels: int
+    use_1x1conv: bool = False
+    strides: int = 1
+    training: bool = True
+
+    def setup(self):
+        self.conv1 = nn.Conv(self.num_channels, kernel_size=(3, 3), padding=1,
+                             strides=self.strides)
+        self.conv2 = nn.Conv(self.num_channels, kernel_size=(3, 3), padding=1)
+        self.bn1, self.bn2 = (nn.BatchNorm(use_running_average=not self.training, momentum=0.9)
+                              for _ in range(2))
+        # A 1x1 convolution on the shortcut matches the shape when it changes
+        self.conv3 = (nn.Conv(self.num_channels, kernel_size=(1, 1), strides=self.strides)
+                      if self.use_1x1conv else None)
+
+    def __call__(self, X):
+        Y = nn.relu(self.bn1(self.conv1(X)))
+        Y = self.bn2(self.conv2(Y))
+        shortcut = X if self.conv3 is None else self.conv3(X)
+        return nn.relu(Y + shortcut)
+
+
+class ResNet(d2l.Classifier):
+    """ResNet: a stem, stages of residual blocks, and global average pooling.
+
+    Defined in :numref:`sec_resnet`
+    """
+    arch: tuple
+    lr: float = 0.1
+    num_classes: int = 10
+    training: bool = True
+
+    def setup(self):
+        self.net = self.create_net()
+
+    def b1(self):
+        return nn.Sequential([
+            nn.Conv(64, kernel_size=(7, 7), strides=2, padding=3),
+            nn.BatchNorm(use_running_average=not self.training, momentum=0.9), nn.relu,
+            lambda X: nn.max_pool(X, window_shape=(3, 3), strides=(2, 2),
+                                  padding=((1, 1), (1, 1)))])
+
+    def block(self, num_residuals, num_channels, first_block=False):
+        """Defined in :numref:`sec_resnet`"""
+        # Only the opening block of a stage can change the shape, and the first stage keeps it
+        reshape = not first_block
+        opening = Residual(num_channels, use_1x1conv=reshape, strides=2 if reshape else 1,
+                           training=self.training)
+        rest = [Residual(num_channels, training=self.training) for _ in range(num_residuals - 1)]
+        return nn.Sequential([opening, *rest])
+
+    def create_net(self):
+        """Defined in :numref:`sec_resnet`"""
+        blocks = [self.b1()]
+        for i, b in enumerate(self.arch):
+            blocks.append(self.block(*b, first_block=(i == 0)))
+        blocks.append(nn.Sequential([
+            lambda X: X.mean(axis=(1, 2)),  # global average pooling and flatten
+            nn.Dense(self.num_classes)]))
+        return nn.Sequential(blocks)
+
+
+class ResNet18(ResNet):
+    """ResNet-18: four stages of two residual blocks each.
+
+    Defined in :numref:`sec_resnet`
+    """
+    arch: tuple = ((2, 64), (2, 128), (2, 256), (2, 512))
+    lr: float = 0.1
+    num_classes: int = 10
+
+
+class ResNeXtBlock(nn.Module):
+    """The ResNeXt block: 1x1, grouped 3x3, 1x1 convolutions plus a shortcut.
+
+    Defined in :numref:`sec_resnet`
+    """
+    num_channels: int
+    groups: int
+    bot_mul: float
+    use_1x1conv: bool = False
+    strides: int = 1
+    training: bool = True
+
+    def setup(self):
+        bot_channels = int(round(self.num_channels * self.bot_mul))
+        bn = lambda: nn.BatchNorm(use_running_average=not self.training, momentum=0.9)
+        self.conv1 = nn.Conv(bot_channels, kernel_size=(1, 1))
+        self.conv2 = nn.Conv(bot_channels, kernel_size=(3, 3), strides=self.strides, padding=1,
+                             feature_group_count=self.groups)
+        self.conv3 = nn.Conv(self.num_channels, kernel_size=(1, 1))
+        self.bn1, self.bn2, self.bn3 = bn(), bn(), bn()
+        self.shortcut = (nn.Sequential([nn.Conv(self.num_channels, kernel_size=(1, 1),
+                                                strides=self.strides), bn()])
+                         if self.use_1x1conv else lambda X: X)
+
+    def __call__(self, X):
+        Y = nn.relu(self.bn1(self.conv1(X)))
+        Y = nn.relu(self.bn2(self.conv2(Y)))
+        Y = self.bn3(self.conv3(Y))
+        return nn.relu(Y + self.shortcut(X))
+
+
+def conv_block(num_channels, training=True):
+    """Batch norm, ReLU, then a 3x3 convolution (the pre-activation order).
+
+    Defined in :numref:`sec_densenet`
+    """
+    return nn.Sequential([
+        nn.BatchNorm(use_running_average=not training, momentum=0.9), nn.relu,
+        nn.Conv(num_channels, kernel_size=(3, 3), padding=1)])
+
+
+class DenseBlock(nn.Module):
+    """A dense block: every conv_block sees the concatenation of all earlier outputs.
+
+    Defined in :numref:`sec_densenet`
+    """
+    num_convs: int
+    num_channels: int
+    training: bool = True
+
+    def setup(self):
+        self.net = [conv_block(self.num_channels, self.training) for _ in range(self.num_convs)]
+
+    def __call__(self, X):
+        for blk in self.net:
+            Y = blk(X)
+            X = jnp.concatenate((X, Y), axis=-1)  # keep the input, append the new channels
+        return X
+
+
+def transition_block(num_channels, training=True):
+    """Reduce the channels with a 1x1 convolution and halve the resolution.
+
+    Defined in :numref:`sec_densenet`
+    """
+    return nn.Sequential([
+        nn.BatchNorm(use_running_average=not training, momentum=0.9), nn.relu,
+        nn.Conv(num_channels, kernel_size=(1, 1)),
+        lambda X: nn.avg_pool(X, window_shape=(2, 2), strides=(2, 2))])
+
+
+class DenseNet(d2l.Classifier):
+    """DenseNet (Huang et al., 2017): dense blocks separated by transition layers.
+
+    Defined in :numref:`sec_densenet`
+    """
+    num_channels: int = 64
+    growth_rate: int = 32
+    arch: tuple = (4, 4, 4, 4)
+    lr: float = 0.1
+    num_classes: int = 10
+    training: bool = True
+
+    def setup(self):
+        self.net = self.create_net()
+
+    def b1(self):
+        return nn.Sequential([
+            nn.Conv(64, kernel_size=(7, 7), strides=2, padding=3),
+            nn.BatchNorm(use_running_average=not self.training, momentum=0.9), nn.relu,
+            lambda X: nn.max_pool(X, window_shape=(3, 3), strides=(2, 2),
+                                  padding=((1, 1), (1, 1)))])
+
+    def create_net(self):
+        """Defined in :numref:`sec_densenet`"""
+        blocks, num_channels = [self.b1()], self.num_channels
+        for i, num_convs in enumerate(self.arch):
+            blocks.append(DenseBlock(num_convs, self.growth_rate, self.training))
+            num_channels += num_convs * self.growth_rate  # channels after this dense block
+            if i != len(self.arch) - 1:  # a transition layer halves the channels in between
+                num_channels //= 2
+                blocks.append(transition_block(num_channels, self.training))
+        blocks.append(nn.Sequential([
+            nn.BatchNorm(use_running_average=not self.training, momentum=0.9), nn.relu,
+            lambda X: X.mean(axis=(1, 2)),  # global average pooling and flatten
+            nn.Dense(self.num_classes)]))
+        return nn.Sequential(blocks)
+
+
+class AnyNet(d2l.Classifier):
+    """A stem, stages of ResNeXt blocks, and a head (Radosavovic et al., 2020).
+
+    Defined in :numref:`sec_cnn-design`
+    """
+    arch: tuple
+    stem_channels: int
+    lr: float = 0.1
+    num_classes: int = 10
+    training: bool = True
+
+    def setup(self):
+        self.net = self.create_net()
+
+    def stem(self, num_channels):
+        return nn.Sequential([
+            nn.Conv(num_channels, kernel_size=(3, 3), strides=2, padding=1),
+            nn.BatchNorm(use_running_average=not self.training, momentum=0.9), nn.relu])
+
+    def stage(self, depth, num_channels, groups, bot_mul):
+        """Defined in :numref:`sec_cnn-design`"""
+        # The first block halves the resolution; the others keep the shape
+        blk = [d2l.ResNeXtBlock(num_channels, groups, bot_mul, use_1x1conv=True, strides=2,
+                                training=self.training)]
+        blk += [d2l.ResNeXtBlock(num_channels, groups, bot_mul, training=self.training)
+                for _ in range(depth - 1)]
+        return nn.Sequential(blk)
+
+    def create_net(self):
+        """Defined in :numref:`sec_cnn-design`"""
+        blocks = [self.stem(self.stem_channels)]
+        blocks += [self.stage(*s) for s in self.arch]
+        blocks.append(nn.Sequential([
+            lambda X: X.mean(axis=(1, 2)),  # global average pooling and flatten
+            nn.Dense(self.num_classes)]))
+        return nn.Sequential(blocks)
+
+
+class RegNetX32(AnyNet):
+    """A small RegNetX: two stages, group width 16, no bottleneck.
+
+    Defined in :numref:`sec_cnn-design`
+    """
+    stem_channels: int = 32
+    # (depth, channels, groups = channels // group width 16, bottleneck ratio 1)
+    arch: tuple = tuple((d, c, c // 16, 1) for d, c in zip((4, 6), (32, 80)))
+    lr: float = 0.1
+    num_classes: int = 10
+
+
 d2l.DATA_HUB['time_machine'] = (d2l.DATA_URL + 'timemachine.txt',
                                 '090b5e7e70c295757f55df93cb0a180b9691891a')
 
