@@ -463,10 +463,13 @@ class Trainer(d2l.HyperParameters):
             batch_stats: Any  # Used by batch normalization (chapter 8)
             dropout_rng: Any  # Used by dropout (chapter 5)
 
-        self.state = TrainState.create(
+        state = TrainState.create(
             apply_fn=model.apply, params=variables['params'],
             batch_stats=variables.get('batch_stats', {}), dropout_rng=dropout_key,
             tx=self.optim)
+        # Every leaf (the step counter too) becomes a device array, as the compiled
+        # step's outputs are; otherwise the second step would compile it again
+        self.state = jax.device_put(state, self.device)
         self.train_step = jax.jit(self.make_train_step(model))
         self.epoch = 0
         self.train_batch_idx = 0
@@ -1084,8 +1087,8 @@ class BNLeNet(d2l.Classifier):
         pool = lambda X: nn.avg_pool(X, window_shape=(2, 2), strides=(2, 2))
         bn = lambda: nn.BatchNorm(use_running_average=not self.training, momentum=0.9)
         self.net = nn.Sequential([
-            nn.Conv(6, kernel_size=(5, 5)), bn(), nn.sigmoid, pool,
-            nn.Conv(16, kernel_size=(5, 5)), bn(), nn.sigmoid, pool,
+            nn.Conv(6, kernel_size=(5, 5), padding='VALID'), bn(), nn.sigmoid, pool,
+            nn.Conv(16, kernel_size=(5, 5), padding='VALID'), bn(), nn.sigmoid, pool,
             lambda X: X.reshape((X.shape[0], -1)),  # Flatten
             nn.Dense(120), bn(), nn.sigmoid,
             nn.Dense(84), bn(), nn.sigmoid,
