@@ -1441,6 +1441,62 @@ def show_heatmaps(matrices, xlabel, ylabel, titles=None, figsize=(2.5, 2.5),
     fig.colorbar(image, ax=axes, shrink=0.6)
 
 
+def masked_softmax(X, valid_lens):
+    """Softmax over the last axis of X, keeping only the first valid_lens entries.
+
+    Defined in :numref:`sec_attention-scoring-functions`
+    """
+    # X: (batch_size, no. of queries, no. of keys); valid_lens: 1-D (batch_size,)
+    # or 2-D (batch_size, no. of queries)
+    if valid_lens is None:
+        return jax.nn.softmax(X, axis=-1)
+    # Append axes to valid_lens until it broadcasts against X without its key axis
+    lens = valid_lens.reshape(valid_lens.shape + (1,) * (X.ndim - 1 - valid_lens.ndim))
+    mask = jnp.arange(X.shape[-1]) < lens[..., None]
+    # jnp.where builds a new array; JAX arrays are never changed in place
+    return jax.nn.softmax(jnp.where(mask, X, -1e6), axis=-1)
+
+
+class DotProductAttention(nn.Module):
+    """Scaled dot-product attention; returns (output, attention weights).
+
+    Defined in :numref:`sec_attention-scoring-functions`
+    """
+    dropout: float
+
+    # queries: (batch_size, no. of queries, d)
+    # keys: (batch_size, no. of key-value pairs, d)
+    # values: (batch_size, no. of key-value pairs, value dimension)
+    # valid_lens: (batch_size,) or (batch_size, no. of queries)
+    @nn.compact
+    def __call__(self, queries, keys, values, valid_lens=None, training=False):
+        d = queries.shape[-1]
+        scores = queries @ keys.swapaxes(-1, -2) / math.sqrt(d)
+        attention_weights = masked_softmax(scores, valid_lens)
+        dropped = nn.Dropout(self.dropout, deterministic=not training)(attention_weights)
+        return dropped @ values, attention_weights
+
+
+class AdditiveAttention(nn.Module):
+    """Additive attention; returns (output, attention weights).
+
+    Defined in :numref:`sec_attention-scoring-functions`
+    """
+    num_hiddens: int
+    dropout: float
+
+    @nn.compact
+    def __call__(self, queries, keys, values, valid_lens=None, training=False):
+        queries = nn.Dense(self.num_hiddens, use_bias=False, name='W_q')(queries)
+        keys = nn.Dense(self.num_hiddens, use_bias=False, name='W_k')(keys)
+        # Broadcast to (batch_size, no. of queries, no. of key-value pairs, num_hiddens)
+        features = jnp.tanh(jnp.expand_dims(queries, -2) + jnp.expand_dims(keys, -3))
+        scores = nn.Dense(1, use_bias=False, name='w_v')(features).squeeze(-1)
+        attention_weights = masked_softmax(scores, valid_lens)
+        dropped = nn.Dropout(self.dropout, deterministic=not training)(attention_weights)
+        return dropped @ values, attention_weights
+
+
 import gzip
 import http.client
 import urllib.error
