@@ -716,10 +716,9 @@ class FashionMNIST(d2l.DataModule):
     def __init__(self, batch_size=64, resize=(28, 28), root='../data'):
         super().__init__(root=root)
         self.save_hyperparameters()
-        # Quick mode (D2L_QUICK=1): fewer, smaller images in batches of at most 16
+        # Quick mode (D2L_QUICK=1): fewer images in batches of at most 16; the image
+        # size stays as asked, since a model may be built for exactly that size
         self.batch_size = d2l.quick_cap(batch_size, 16)
-        # (sides above 32 shrink to a third, but not below 32: 224 -> 74, 96 -> 32)
-        self.resize = tuple(d2l.quick_cap(side, max(32, side // 3)) for side in resize)
         X_train, y_train, X_val, y_val = d2l.load_fashion_mnist(root)
         n_train, n_val = d2l.quick_cap(len(X_train), 2048), d2l.quick_cap(len(X_val), 256)
         X_train, y_train, X_val, y_val = X_train[:n_train], y_train[:n_train], X_val[:n_val], y_val[:n_val]
@@ -1748,10 +1747,10 @@ class EncoderDecoder(d2l.Classifier):
         self.decoder = decoder
 
     def forward(self, enc_X, dec_X, *args):
+        """Defined in :numref:`sec_utils`"""
         enc_all_outputs = self.encoder(enc_X, *args)
         dec_state = self.decoder.init_state(enc_all_outputs, *args)
-        # Return the decoder output only
-        return self.decoder(dec_X, dec_state)[0]
+        return DecoderOutput.wrap(*self.decoder(dec_X, dec_state))
 
     def predict_step(self, batch, device, num_steps, save_attention_weights=False):
         """Defined in :numref:`sec_seq2seq`"""
@@ -3796,6 +3795,27 @@ def predict_seq2seq(net, src_sentence, src_vocab, tgt_vocab, num_steps,
                 break
             output_seq.append(pred)
     return ' '.join(tgt_vocab.to_tokens(output_seq)), attention_weight_seq
+
+
+class DecoderOutput(torch.Tensor):
+    """The decoder's output Y; unpacking it gives (Y, state), as early versions returned.
+
+    Defined in :numref:`sec_utils`
+    """
+    @staticmethod
+    def wrap(Y, state):
+        out = Y.as_subclass(DecoderOutput)  # Same storage, same autograd graph
+        out.state = state
+        return out
+
+    def __iter__(self):
+        return iter((self.as_subclass(torch.Tensor), self.state))
+
+    @classmethod
+    def __torch_function__(cls, func, types, args=(), kwargs=None):
+        # Operations see the output as a plain tensor and return plain tensors
+        with torch._C.DisableTorchFunctionSubclass():
+            return func(*args, **(kwargs or {}))
 
 
 def transpose_qkv(X, num_heads):

@@ -107,6 +107,12 @@ def _split_list(value: str) -> list[str]:
     return [v.strip() for v in re.split(r"[,\n]", value) if v.strip()]
 
 
+def _split_words(value: str) -> list[str]:
+    """File lists (``resources``, ``exclusions``): d2lbook 1.0.3 splits them on white
+    space (``img/ d2l/ d2l.bib``); commas and new lines separate items too."""
+    return [v for v in re.split(r"[\s,]+", value) if v]
+
+
 def parse_mapping(value: str) -> list[tuple[str, str]]:
     """Parse ``a, b -> c, d`` into ``[(a, a), (b, c), (d, d)]``. Raises ValueError."""
     out = []
@@ -211,8 +217,8 @@ def load_config(root: Path, diags: Diagnostics) -> Config:
             err("build", "tabs", "a tab is listed twice")
         else:
             cfg.tabs = tabs
-    cfg.resources = _split_list(g("build", "resources", "") or "")
-    cfg.exclusions = _split_list(g("build", "exclusions", "") or "")
+    cfg.resources = _split_words(g("build", "resources", "") or "")
+    cfg.exclusions = _split_words(g("build", "exclusions", "") or "")
     out = g("build", "output_dir")
     if out is not None:
         if not out.strip():

@@ -408,6 +408,56 @@ def test_seq2seq_train_and_predict(quick):
     assert len(translation.split()) <= 8
 
 
+class _MeanEncoder(d2l.Encoder):
+    def forward(self, X, *args):
+        return X.float().mean(1, keepdim=True)
+
+
+class _ConcatDecoder(d2l.Decoder):
+    def __init__(self, vocab_size):
+        super().__init__()
+        self.embedding, self.dense = nn.Embedding(vocab_size, 4), nn.Linear(5, vocab_size)
+
+    def init_state(self, enc_all_outputs, *args):
+        return enc_all_outputs
+
+    def forward(self, X, state):
+        ctx = state.unsqueeze(-1).expand(-1, X.shape[1], 1)
+        return self.dense(torch.cat([self.embedding(X), ctx], -1)), state + 1
+
+
+def test_encoder_decoder_output_serves_both_editions():
+    """1.0 code uses net(...) as the output; d2l-zh 2.0 code unpacks (output, state)."""
+    torch.manual_seed(0)
+    net = d2l.EncoderDecoder(_MeanEncoder(), _ConcatDecoder(10))
+    X = torch.randint(0, 10, (3, 4))
+    Y_hat = net(X, X)
+    assert isinstance(Y_hat, torch.Tensor) and Y_hat.shape == (3, 4, 10)
+    expected, state = net.decoder(X, net.decoder.init_state(net.encoder(X)))
+    Y, st = net(X, X)  # unpacking gives the decoder's two results
+    assert type(Y) is torch.Tensor and torch.equal(Y, expected) and torch.equal(st, state)
+    # every operation returns plain tensors, and gradients reach the parameters
+    assert type(Y_hat.reshape(-1, 10)) is torch.Tensor and type(Y_hat + 1) is torch.Tensor
+    assert torch.equal(Y_hat.argmax(2), expected.argmax(2))
+    loss = net.loss(Y_hat, X)
+    assert type(loss) is torch.Tensor
+    loss.backward()
+    assert net.decoder.dense.weight.grad.abs().sum() > 0
+    # the early versions' own training loop (Y_hat, _ = net(...)) trains the model too
+    opt = torch.optim.SGD(net.parameters(), lr=0.5)
+    losses = []
+    for _ in range(20):
+        Y_hat, _ = net(X, X)
+        loss = nn.functional.cross_entropy(Y_hat.reshape(-1, 10), X.reshape(-1))
+        opt.zero_grad()
+        loss.backward()
+        opt.step()
+        losses.append(float(loss))
+    assert losses[-1] < losses[0]
+    assert d2l._decoder_output(net(X, X)).shape == (3, 4, 10)
+    assert d2l._decoder_output(tuple(net(X, X))).shape == (3, 4, 10)
+
+
 def test_transpose_qkv_round_trip_and_encoder_block():
     X = torch.randn(2, 5, 24)
     Y = d2l.transpose_qkv(X, 4)
