@@ -706,10 +706,13 @@ class FashionMNIST(d2l.DataModule):
     def __init__(self, batch_size=64, resize=(28, 28), root='../data'):
         super().__init__(root=root)
         self.save_hyperparameters()
+        # Quick mode (D2L_QUICK=1): as in the PyTorch tab, fewer images in batches of at
+        # most 16, at the image size asked for
+        self.batch_size = d2l.quick_cap(batch_size, 16)
         X_train, y_train, X_val, y_val = d2l.load_fashion_mnist(root)
-        if d2l.QUICK:
-            X_train, y_train, X_val, y_val = X_train[:2048], y_train[:2048], X_val[:512], y_val[:512]
-        self.train, self.val = (X_train, y_train), (X_val, y_val)
+        n_train, n_val = d2l.quick_cap(len(X_train), 2048), d2l.quick_cap(len(X_val), 256)
+        self.train = (X_train[:n_train], y_train[:n_train])
+        self.val = (X_val[:n_val], y_val[:n_val])
 
     def preprocess(self, X, y):
         """Turn a minibatch of uint8 images into floats in [0, 1] of shape (n, h, w, 1)."""
