@@ -463,10 +463,13 @@ class Trainer(d2l.HyperParameters):
             batch_stats: Any  # Used by batch normalization (chapter 8)
             dropout_rng: Any  # Used by dropout (chapter 5)
 
-        self.state = TrainState.create(
+        state = TrainState.create(
             apply_fn=model.apply, params=variables['params'],
             batch_stats=variables.get('batch_stats', {}), dropout_rng=dropout_key,
             tx=self.optim)
+        # Every leaf (the step counter too) becomes a device array, as the compiled
+        # step's outputs are; otherwise the second step would compile it again
+        self.state = jax.device_put(state, self.device)
         self.train_step = jax.jit(self.make_train_step(model))
         self.epoch = 0
         self.train_batch_idx = 0
@@ -721,10 +724,13 @@ class FashionMNIST(d2l.DataModule):
     def __init__(self, batch_size=64, resize=(28, 28), root='../data'):
         super().__init__(root=root)
         self.save_hyperparameters()
+        # Quick mode (D2L_QUICK=1): as in the PyTorch tab, fewer images in batches of at
+        # most 16, at the image size asked for
+        self.batch_size = d2l.quick_cap(batch_size, 16)
         X_train, y_train, X_val, y_val = d2l.load_fashion_mnist(root)
-        if d2l.QUICK:
-            X_train, y_train, X_val, y_val = X_train[:2048], y_train[:2048], X_val[:512], y_val[:512]
-        self.train, self.val = (X_train, y_train), (X_val, y_val)
+        n_train, n_val = d2l.quick_cap(len(X_train), 2048), d2l.quick_cap(len(X_val), 256)
+        self.train = (X_train[:n_train], y_train[:n_train])
+        self.val = (X_val[:n_val], y_val[:n_val])
 
     def preprocess(self, X, y):
         """Turn a minibatch of uint8 images into floats in [0, 1] of shape (n, h, w, 1)."""
@@ -810,26 +816,31 @@ class Classifier(d2l.Module):
 
     @partial(jax.jit, static_argnums=(0, 5))
     def loss(self, params, X, Y, state, averaged=True):
-        """Defined in :numref:`sec_dropout`"""
-        Y_hat = state.apply_fn({'params': params}, *X, rngs={'dropout': state.dropout_rng})
+        """Defined in :numref:`sec_batch_norm`"""
+        variables = {'params': params}
+        if getattr(state, 'batch_stats', None):  # Models with batch normalization
+            variables['batch_stats'] = state.batch_stats
+        Y_hat, updates = state.apply_fn(variables, *X, mutable=['batch_stats'],
+                                        rngs={'dropout': state.dropout_rng})
         Y_hat = Y_hat.reshape((-1, Y_hat.shape[-1]))
         Y = Y.reshape((-1,))
-        fn = optax.softmax_cross_entropy_with_integer_labels
-        # The empty dictionary is the auxiliary data (used by batch normalization)
-        return (fn(Y_hat, Y).mean(), {}) if averaged else (fn(Y_hat, Y), {})
+        l = optax.softmax_cross_entropy_with_integer_labels(Y_hat, Y)
+        # The updated running estimates are the auxiliary data
+        return (l.mean() if averaged else l), updates
 
     def layer_summary(self, X_shape, key=None):
         """Print the output shape of every top-level layer for an input of shape X_shape.
 
         Defined in :numref:`sec_lenet`
         """
-        X = jnp.zeros(X_shape)
-        params = self.init(d2l.get_key() if key is None else key, X)
-        bound_model = self.clone().bind(params)
-        for layer in bound_model.net.layers:
-            X = layer(X)
-            name = getattr(layer, '__name__', layer.__class__.__name__)
-            print(f'{name:>20} output shape:\t{tuple(X.shape)}')
+        def run(X):  # traced by jax.eval_shape: shapes are inferred, nothing is computed
+            params = self.init(d2l.get_key() if key is None else key, X)
+            bound_model = self.clone().bind(params)
+            for layer in bound_model.net.layers:
+                X = layer(X)
+                name = getattr(layer, '__name__', layer.__class__.__name__)
+                print(f'{name:>20} output shape:\t{tuple(X.shape)}')
+        jax.eval_shape(run, jax.ShapeDtypeStruct(X_shape, jnp.float32))
 
     def evaluate_accuracy(self, data, state=None):
         """Accuracy on the validation set of `data` (its first 3 batches in quick mode).
@@ -881,6 +892,104 @@ class SoftmaxRegression(d2l.Classifier):
         return nn.Dense(self.num_outputs)(X)
 
 
+import pandas as pd
+
+
+d2l.DATA_HUB['kaggle_house_train'] = (
+    d2l.DATA_URL + 'kaggle_house_pred_train.csv',
+    '585e9cc93e70b39160e7921475f9bcd7d31219ce')
+
+
+d2l.DATA_HUB['kaggle_house_test'] = (
+    d2l.DATA_URL + 'kaggle_house_pred_test.csv',
+    'fa19780a7b011d9b009e8bff8e99922a8ee2eb90')
+
+
+class KaggleHouse(d2l.DataModule):
+    """The Kaggle house price data set (Ames, Iowa).
+
+    Defined in :numref:`sec_kaggle_house`
+    """
+    def __init__(self, batch_size, train=None, val=None):
+        super().__init__()
+        self.save_hyperparameters()
+        if self.train is None:
+            self.raw_train = pd.read_csv(d2l.download('kaggle_house_train', self.root))
+            self.raw_val = pd.read_csv(d2l.download('kaggle_house_test', self.root))
+
+    def preprocess(self):
+        """Standardize numerical features, one-hot encode categorical ones.
+
+        Defined in :numref:`sec_kaggle_house`
+        """
+        label = 'SalePrice'
+        features = pd.concat((self.raw_train.drop(columns=['Id', label]),
+                              self.raw_val.drop(columns=['Id'])))
+        numeric = features.select_dtypes(include='number').columns
+        features[numeric] = features[numeric].apply(lambda x: (x - x.mean()) / x.std())
+        features[numeric] = features[numeric].fillna(0)
+        # One column per category; a missing value becomes a category of its own
+        features = pd.get_dummies(features, dummy_na=True).astype('float32')
+        self.train = features[:self.raw_train.shape[0]].copy()
+        self.train[label] = self.raw_train[label].values
+        self.val = features[self.raw_train.shape[0]:].copy()
+
+    def get_dataloader(self, train):
+        """Defined in :numref:`sec_kaggle_house`"""
+        frame = self.train if train else self.val
+        if 'SalePrice' not in frame:  # the Kaggle test set comes without prices
+            return None
+        X = jnp.asarray(frame.drop(columns=['SalePrice']).to_numpy(dtype='float32'))
+        y = jnp.log(jnp.asarray(frame['SalePrice'].to_numpy(dtype='float32'))).reshape(-1, 1)
+        return self.get_tensorloader((X, y), train)
+
+
+def k_fold_data(data, k):
+    """Split the training data into k folds; return one data module per fold.
+
+    Defined in :numref:`sec_kaggle_house`
+    """
+    n = data.train.shape[0]
+    bounds = [j * (n // k) for j in range(k + 1)]
+    folds = []
+    for lo, hi in zip(bounds[:-1], bounds[1:]):
+        held_out = data.train.iloc[lo:hi]  # rows lo..hi-1 validate this fold
+        rest = pd.concat([data.train.iloc[:lo], data.train.iloc[hi:]])
+        folds.append(KaggleHouse(data.batch_size, train=rest, val=held_out))
+    return folds
+
+
+def log_rmse(model, data, params):
+    """Root-mean-square error between log labels and predictions on data's validation set.
+
+    Defined in :numref:`sec_kaggle_house`
+    """
+    se, n = 0.0, 0
+    for X, y in data.val_dataloader():
+        se += float(((model.apply({'params': params}, X) - y) ** 2).sum())
+        n += y.size
+    return (se / n) ** 0.5
+
+
+def k_fold(trainer, data, k, lr):
+    """Train one linear regression per fold; print and return (model, params) pairs.
+
+    Defined in :numref:`sec_kaggle_house`
+    """
+    models, errors = [], []
+    for i, fold in enumerate(k_fold_data(data, k)):
+        model = d2l.LinearRegression(lr)
+        model.board.yscale = 'log'
+        model.board.display = (i == 0)  # draw the curves of the first fold only
+        trainer.fit(model, fold)
+        params = trainer.state.params  # the next fit replaces trainer.state
+        errors.append(log_rmse(model, fold, params))
+        models.append((model, params))
+        print(f'fold {i + 1}: validation log rmse {errors[-1]:.4f}')
+    print(f'average validation log rmse = {sum(errors) / len(errors):.4f}')
+    return models
+
+
 def corr2d(X, K):
     """2D cross-correlation: slide the kernel K over the input X.
 
@@ -915,6 +1024,430 @@ class LeNet(d2l.Classifier):
             nn.Dense(120, kernel_init=self.kernel_init()), nn.sigmoid,
             nn.Dense(84, kernel_init=self.kernel_init()), nn.sigmoid,
             nn.Dense(self.num_classes, kernel_init=self.kernel_init())])
+
+
+class AlexNet(d2l.Classifier):
+    """AlexNet (Krizhevsky et al., 2012) for single-channel inputs.
+
+    Defined in :numref:`sec_alexnet`
+    """
+    lr: float = 0.1
+    num_classes: int = 10
+    training: bool = True
+
+    def setup(self):
+        pool = lambda X: nn.max_pool(X, window_shape=(3, 3), strides=(2, 2))
+        self.net = nn.Sequential([
+            nn.Conv(96, kernel_size=(11, 11), strides=4, padding=1), nn.relu, pool,
+            nn.Conv(256, kernel_size=(5, 5), padding=2), nn.relu, pool,
+            nn.Conv(384, kernel_size=(3, 3), padding=1), nn.relu,
+            nn.Conv(384, kernel_size=(3, 3), padding=1), nn.relu,
+            nn.Conv(256, kernel_size=(3, 3), padding=1), nn.relu, pool,
+            lambda X: X.reshape((X.shape[0], -1)),  # Flatten
+            nn.Dense(4096), nn.relu, nn.Dropout(0.5, deterministic=not self.training),
+            nn.Dense(4096), nn.relu, nn.Dropout(0.5, deterministic=not self.training),
+            nn.Dense(self.num_classes)])
+
+
+def vgg_block(num_convs, out_channels):
+    """A VGG block: num_convs 3x3 convolutions with ReLU, then 2x2 max-pooling.
+
+    Defined in :numref:`sec_vgg`
+    """
+    layers = []
+    for _ in range(num_convs):
+        layers.append(nn.Conv(out_channels, kernel_size=(3, 3), padding=1))
+        layers.append(nn.relu)
+    layers.append(lambda X: nn.max_pool(X, window_shape=(2, 2), strides=(2, 2)))
+    return nn.Sequential(layers)
+
+
+class VGG(d2l.Classifier):
+    """VGG: a stack of VGG blocks followed by AlexNet's fully connected layers.
+
+    Defined in :numref:`sec_vgg`
+    """
+    arch: tuple
+    lr: float = 0.1
+    num_classes: int = 10
+    training: bool = True
+
+    def setup(self):
+        blocks = [vgg_block(num_convs, out_channels) for num_convs, out_channels in self.arch]
+        self.net = nn.Sequential([
+            *blocks, lambda X: X.reshape((X.shape[0], -1)),  # Flatten
+            nn.Dense(4096), nn.relu, nn.Dropout(0.5, deterministic=not self.training),
+            nn.Dense(4096), nn.relu, nn.Dropout(0.5, deterministic=not self.training),
+            nn.Dense(self.num_classes)])
+
+
+def nin_block(out_channels, kernel_size, strides, padding):
+    """A NiN block: one convolution and two 1x1 convolutions, each followed by ReLU.
+
+    Defined in :numref:`sec_nin`
+    """
+    if isinstance(kernel_size, int):
+        kernel_size = (kernel_size, kernel_size)
+    return nn.Sequential([
+        nn.Conv(out_channels, kernel_size, strides, padding), nn.relu,
+        nn.Conv(out_channels, kernel_size=(1, 1)), nn.relu,
+        nn.Conv(out_channels, kernel_size=(1, 1)), nn.relu])
+
+
+class NiN(d2l.Classifier):
+    """Network in Network (Lin et al., 2013): no fully connected layers.
+
+    Defined in :numref:`sec_nin`
+    """
+    lr: float = 0.1
+    num_classes: int = 10
+    training: bool = True
+
+    def setup(self):
+        pool = lambda X: nn.max_pool(X, window_shape=(3, 3), strides=(2, 2))
+        self.net = nn.Sequential([
+            nin_block(96, kernel_size=11, strides=4, padding=0), pool,
+            nin_block(256, kernel_size=5, strides=1, padding=2), pool,
+            nin_block(384, kernel_size=3, strides=1, padding=1), pool,
+            nn.Dropout(0.5, deterministic=not self.training),
+            nin_block(self.num_classes, kernel_size=3, strides=1, padding=1),
+            lambda X: X.mean(axis=(1, 2))])  # global average pooling and flatten
+
+
+class Inception(nn.Module):
+    """Four parallel paths whose outputs are concatenated along the channels.
+
+    Defined in :numref:`sec_googlenet`
+    """
+    c1: int
+    c2: tuple
+    c3: tuple
+    c4: int
+
+    def setup(self):
+        self.paths = [
+            # Path 1: a single 1x1 convolution
+            nn.Sequential([nn.Conv(self.c1, kernel_size=(1, 1)), nn.relu]),
+            # Path 2: 1x1 convolution to reduce channels, then 3x3 convolution
+            nn.Sequential([nn.Conv(self.c2[0], kernel_size=(1, 1)), nn.relu,
+                           nn.Conv(self.c2[1], kernel_size=(3, 3), padding=1), nn.relu]),
+            # Path 3: 1x1 convolution to reduce channels, then 5x5 convolution
+            nn.Sequential([nn.Conv(self.c3[0], kernel_size=(1, 1)), nn.relu,
+                           nn.Conv(self.c3[1], kernel_size=(5, 5), padding=2), nn.relu]),
+            # Path 4: 3x3 max-pooling, then 1x1 convolution
+            nn.Sequential([
+                lambda X: nn.max_pool(X, window_shape=(3, 3), strides=(1, 1), padding='SAME'),
+                nn.Conv(self.c4, kernel_size=(1, 1)), nn.relu])]
+
+    def __call__(self, X):
+        return jnp.concatenate([path(X) for path in self.paths], axis=-1)
+
+
+class GoogleNet(d2l.Classifier):
+    """GoogLeNet (Szegedy et al., 2015) without the auxiliary classifiers.
+
+    Defined in :numref:`sec_googlenet`
+    """
+    lr: float = 0.1
+    num_classes: int = 10
+
+    def setup(self):
+        self.net = nn.Sequential([self.b1(), self.b2(), self.b3(), self.b4(), self.b5(),
+                                  nn.Dense(self.num_classes)])
+
+    @staticmethod
+    def pool(X):
+        """3x3 max-pooling with stride 2 and one row of padding on each side."""
+        return nn.max_pool(X, window_shape=(3, 3), strides=(2, 2), padding=((1, 1), (1, 1)))
+
+    def b1(self):
+        return nn.Sequential([
+            nn.Conv(64, kernel_size=(7, 7), strides=2, padding=3), nn.relu, self.pool])
+
+    def b2(self):
+        """Defined in :numref:`sec_googlenet`"""
+        return nn.Sequential([
+            nn.Conv(64, kernel_size=(1, 1)), nn.relu,
+            nn.Conv(192, kernel_size=(3, 3), padding=1), nn.relu, self.pool])
+
+    def b3(self):
+        """Defined in :numref:`sec_googlenet`"""
+        return nn.Sequential([
+            Inception(64, (96, 128), (16, 32), 32),
+            Inception(128, (128, 192), (32, 96), 64), self.pool])
+
+    def b4(self):
+        """Defined in :numref:`sec_googlenet`"""
+        return nn.Sequential([
+            Inception(192, (96, 208), (16, 48), 64),
+            Inception(160, (112, 224), (24, 64), 64),
+            Inception(128, (128, 256), (24, 64), 64),
+            Inception(112, (144, 288), (32, 64), 64),
+            Inception(256, (160, 320), (32, 128), 128), self.pool])
+
+    def b5(self):
+        """Defined in :numref:`sec_googlenet`"""
+        return nn.Sequential([
+            Inception(256, (160, 320), (32, 128), 128),
+            Inception(384, (192, 384), (48, 128), 128),
+            lambda X: X.mean(axis=(1, 2))])  # global average pooling and flatten
+
+
+class BNLeNet(d2l.Classifier):
+    """LeNet with batch normalization after every convolution and hidden dense layer.
+
+    Defined in :numref:`sec_batch_norm`
+    """
+    lr: float = 0.1
+    num_classes: int = 10
+    training: bool = True
+
+    def setup(self):
+        pool = lambda X: nn.avg_pool(X, window_shape=(2, 2), strides=(2, 2))
+        bn = lambda: nn.BatchNorm(use_running_average=not self.training, momentum=0.9)
+        self.net = nn.Sequential([
+            nn.Conv(6, kernel_size=(5, 5), padding='VALID'), bn(), nn.sigmoid, pool,
+            nn.Conv(16, kernel_size=(5, 5), padding='VALID'), bn(), nn.sigmoid, pool,
+            lambda X: X.reshape((X.shape[0], -1)),  # Flatten
+            nn.Dense(120), bn(), nn.sigmoid,
+            nn.Dense(84), bn(), nn.sigmoid,
+            nn.Dense(self.num_classes)])
+
+
+class Residual(nn.Module):
+    """The residual block of ResNet: two 3x3 convolutions plus a shortcut.
+
+    Defined in :numref:`sec_resnet`
+    """
+    num_channels: int
+    use_1x1conv: bool = False
+    strides: int = 1
+    training: bool = True
+
+    def setup(self):
+        self.conv1 = nn.Conv(self.num_channels, kernel_size=(3, 3), padding=1,
+                             strides=self.strides)
+        self.conv2 = nn.Conv(self.num_channels, kernel_size=(3, 3), padding=1)
+        self.bn1, self.bn2 = (nn.BatchNorm(use_running_average=not self.training, momentum=0.9)
+                              for _ in range(2))
+        # A 1x1 convolution on the shortcut matches the shape when it changes
+        self.conv3 = (nn.Conv(self.num_channels, kernel_size=(1, 1), strides=self.strides)
+                      if self.use_1x1conv else None)
+
+    def __call__(self, X):
+        Y = nn.relu(self.bn1(self.conv1(X)))
+        Y = self.bn2(self.conv2(Y))
+        shortcut = X if self.conv3 is None else self.conv3(X)
+        return nn.relu(Y + shortcut)
+
+
+class ResNet(d2l.Classifier):
+    """ResNet: a stem, stages of residual blocks, and global average pooling.
+
+    Defined in :numref:`sec_resnet`
+    """
+    arch: tuple
+    lr: float = 0.1
+    num_classes: int = 10
+    training: bool = True
+
+    def setup(self):
+        self.net = self.create_net()
+
+    def b1(self):
+        return nn.Sequential([
+            nn.Conv(64, kernel_size=(7, 7), strides=2, padding=3),
+            nn.BatchNorm(use_running_average=not self.training, momentum=0.9), nn.relu,
+            lambda X: nn.max_pool(X, window_shape=(3, 3), strides=(2, 2),
+                                  padding=((1, 1), (1, 1)))])
+
+    def block(self, num_residuals, num_channels, first_block=False):
+        """Defined in :numref:`sec_resnet`"""
+        # Only the opening block of a stage can change the shape, and the first stage keeps it
+        reshape = not first_block
+        opening = Residual(num_channels, use_1x1conv=reshape, strides=2 if reshape else 1,
+                           training=self.training)
+        rest = [Residual(num_channels, training=self.training) for _ in range(num_residuals - 1)]
+        return nn.Sequential([opening, *rest])
+
+    def create_net(self):
+        """Defined in :numref:`sec_resnet`"""
+        blocks = [self.b1()]
+        for i, b in enumerate(self.arch):
+            blocks.append(self.block(*b, first_block=(i == 0)))
+        blocks.append(nn.Sequential([
+            lambda X: X.mean(axis=(1, 2)),  # global average pooling and flatten
+            nn.Dense(self.num_classes)]))
+        return nn.Sequential(blocks)
+
+
+class ResNet18(ResNet):
+    """ResNet-18: four stages of two residual blocks each.
+
+    Defined in :numref:`sec_resnet`
+    """
+    arch: tuple = ((2, 64), (2, 128), (2, 256), (2, 512))
+    lr: float = 0.1
+    num_classes: int = 10
+
+
+class ResNeXtBlock(nn.Module):
+    """The ResNeXt block: 1x1, grouped 3x3, 1x1 convolutions plus a shortcut.
+
+    Defined in :numref:`sec_resnet`
+    """
+    num_channels: int
+    groups: int
+    bot_mul: float
+    use_1x1conv: bool = False
+    strides: int = 1
+    training: bool = True
+
+    def setup(self):
+        bot_channels = int(round(self.num_channels * self.bot_mul))
+        bn = lambda: nn.BatchNorm(use_running_average=not self.training, momentum=0.9)
+        self.conv1 = nn.Conv(bot_channels, kernel_size=(1, 1))
+        self.conv2 = nn.Conv(bot_channels, kernel_size=(3, 3), strides=self.strides, padding=1,
+                             feature_group_count=self.groups)
+        self.conv3 = nn.Conv(self.num_channels, kernel_size=(1, 1))
+        self.bn1, self.bn2, self.bn3 = bn(), bn(), bn()
+        self.shortcut = (nn.Sequential([nn.Conv(self.num_channels, kernel_size=(1, 1),
+                                                strides=self.strides), bn()])
+                         if self.use_1x1conv else lambda X: X)
+
+    def __call__(self, X):
+        Y = nn.relu(self.bn1(self.conv1(X)))
+        Y = nn.relu(self.bn2(self.conv2(Y)))
+        Y = self.bn3(self.conv3(Y))
+        return nn.relu(Y + self.shortcut(X))
+
+
+def conv_block(num_channels, training=True):
+    """Batch norm, ReLU, then a 3x3 convolution (the pre-activation order).
+
+    Defined in :numref:`sec_densenet`
+    """
+    return nn.Sequential([
+        nn.BatchNorm(use_running_average=not training, momentum=0.9), nn.relu,
+        nn.Conv(num_channels, kernel_size=(3, 3), padding=1)])
+
+
+class DenseBlock(nn.Module):
+    """A dense block: every conv_block sees the concatenation of all earlier outputs.
+
+    Defined in :numref:`sec_densenet`
+    """
+    num_convs: int
+    num_channels: int
+    training: bool = True
+
+    def setup(self):
+        self.net = [conv_block(self.num_channels, self.training) for _ in range(self.num_convs)]
+
+    def __call__(self, X):
+        for blk in self.net:
+            Y = blk(X)
+            X = jnp.concatenate((X, Y), axis=-1)  # keep the input, append the new channels
+        return X
+
+
+def transition_block(num_channels, training=True):
+    """Reduce the channels with a 1x1 convolution and halve the resolution.
+
+    Defined in :numref:`sec_densenet`
+    """
+    return nn.Sequential([
+        nn.BatchNorm(use_running_average=not training, momentum=0.9), nn.relu,
+        nn.Conv(num_channels, kernel_size=(1, 1)),
+        lambda X: nn.avg_pool(X, window_shape=(2, 2), strides=(2, 2))])
+
+
+class DenseNet(d2l.Classifier):
+    """DenseNet (Huang et al., 2017): dense blocks separated by transition layers.
+
+    Defined in :numref:`sec_densenet`
+    """
+    num_channels: int = 64
+    growth_rate: int = 32
+    arch: tuple = (4, 4, 4, 4)
+    lr: float = 0.1
+    num_classes: int = 10
+    training: bool = True
+
+    def setup(self):
+        self.net = self.create_net()
+
+    def b1(self):
+        return nn.Sequential([
+            nn.Conv(64, kernel_size=(7, 7), strides=2, padding=3),
+            nn.BatchNorm(use_running_average=not self.training, momentum=0.9), nn.relu,
+            lambda X: nn.max_pool(X, window_shape=(3, 3), strides=(2, 2),
+                                  padding=((1, 1), (1, 1)))])
+
+    def create_net(self):
+        """Defined in :numref:`sec_densenet`"""
+        blocks, num_channels = [self.b1()], self.num_channels
+        for i, num_convs in enumerate(self.arch):
+            blocks.append(DenseBlock(num_convs, self.growth_rate, self.training))
+            num_channels += num_convs * self.growth_rate  # channels after this dense block
+            if i != len(self.arch) - 1:  # a transition layer halves the channels in between
+                num_channels //= 2
+                blocks.append(transition_block(num_channels, self.training))
+        blocks.append(nn.Sequential([
+            nn.BatchNorm(use_running_average=not self.training, momentum=0.9), nn.relu,
+            lambda X: X.mean(axis=(1, 2)),  # global average pooling and flatten
+            nn.Dense(self.num_classes)]))
+        return nn.Sequential(blocks)
+
+
+class AnyNet(d2l.Classifier):
+    """A stem, stages of ResNeXt blocks, and a head (Radosavovic et al., 2020).
+
+    Defined in :numref:`sec_cnn-design`
+    """
+    arch: tuple
+    stem_channels: int
+    lr: float = 0.1
+    num_classes: int = 10
+    training: bool = True
+
+    def setup(self):
+        self.net = self.create_net()
+
+    def stem(self, num_channels):
+        return nn.Sequential([
+            nn.Conv(num_channels, kernel_size=(3, 3), strides=2, padding=1),
+            nn.BatchNorm(use_running_average=not self.training, momentum=0.9), nn.relu])
+
+    def stage(self, depth, num_channels, groups, bot_mul):
+        """Defined in :numref:`sec_cnn-design`"""
+        # The first block halves the resolution; the others keep the shape
+        blk = [d2l.ResNeXtBlock(num_channels, groups, bot_mul, use_1x1conv=True, strides=2,
+                                training=self.training)]
+        blk += [d2l.ResNeXtBlock(num_channels, groups, bot_mul, training=self.training)
+                for _ in range(depth - 1)]
+        return nn.Sequential(blk)
+
+    def create_net(self):
+        """Defined in :numref:`sec_cnn-design`"""
+        blocks = [self.stem(self.stem_channels)]
+        blocks += [self.stage(*s) for s in self.arch]
+        blocks.append(nn.Sequential([
+            lambda X: X.mean(axis=(1, 2)),  # global average pooling and flatten
+            nn.Dense(self.num_classes)]))
+        return nn.Sequential(blocks)
+
+
+class RegNetX32(AnyNet):
+    """A small RegNetX: two stages, group width 16, no bottleneck.
+
+    Defined in :numref:`sec_cnn-design`
+    """
+    stem_channels: int = 32
+    # (depth, channels, groups = channels // group width 16, bottleneck ratio 1)
+    arch: tuple = tuple((d, c, c // 16, 1) for d, c in zip((4, 6), (32, 80)))
+    lr: float = 0.1
+    num_classes: int = 10
 
 
 d2l.DATA_HUB['time_machine'] = (d2l.DATA_URL + 'timemachine.txt',
@@ -1457,6 +1990,445 @@ def show_heatmaps(matrices, xlabel, ylabel, titles=None, figsize=(2.5, 2.5),
             if titles:
                 ax.set_title(titles[j])
     fig.colorbar(image, ax=axes, shrink=0.6)
+
+
+def masked_softmax(X, valid_lens):
+    """Softmax over the last axis of X, keeping only the first valid_lens entries.
+
+    Defined in :numref:`sec_attention-scoring-functions`
+    """
+    # X: (batch_size, no. of queries, no. of keys); valid_lens: 1-D (batch_size,)
+    # or 2-D (batch_size, no. of queries)
+    if valid_lens is None:
+        return jax.nn.softmax(X, axis=-1)
+    # Append axes to valid_lens until it broadcasts against X without its key axis
+    lens = valid_lens.reshape(valid_lens.shape + (1,) * (X.ndim - 1 - valid_lens.ndim))
+    mask = jnp.arange(X.shape[-1]) < lens[..., None]
+    # jnp.where builds a new array; JAX arrays are never changed in place
+    return jax.nn.softmax(jnp.where(mask, X, -1e6), axis=-1)
+
+
+class DotProductAttention(nn.Module):
+    """Scaled dot-product attention; returns (output, attention weights).
+
+    Defined in :numref:`sec_attention-scoring-functions`
+    """
+    dropout: float
+
+    # queries: (batch_size, no. of queries, d)
+    # keys: (batch_size, no. of key-value pairs, d)
+    # values: (batch_size, no. of key-value pairs, value dimension)
+    # valid_lens: (batch_size,) or (batch_size, no. of queries)
+    @nn.compact
+    def __call__(self, queries, keys, values, valid_lens=None, training=False):
+        d = queries.shape[-1]
+        scores = queries @ keys.swapaxes(-1, -2) / math.sqrt(d)
+        attention_weights = masked_softmax(scores, valid_lens)
+        dropped = nn.Dropout(self.dropout, deterministic=not training)(attention_weights)
+        return dropped @ values, attention_weights
+
+
+class AdditiveAttention(nn.Module):
+    """Additive attention; returns (output, attention weights).
+
+    Defined in :numref:`sec_attention-scoring-functions`
+    """
+    num_hiddens: int
+    dropout: float
+
+    @nn.compact
+    def __call__(self, queries, keys, values, valid_lens=None, training=False):
+        queries = nn.Dense(self.num_hiddens, use_bias=False, name='W_q')(queries)
+        keys = nn.Dense(self.num_hiddens, use_bias=False, name='W_k')(keys)
+        # Broadcast to (batch_size, no. of queries, no. of key-value pairs, num_hiddens)
+        features = jnp.tanh(jnp.expand_dims(queries, -2) + jnp.expand_dims(keys, -3))
+        scores = nn.Dense(1, use_bias=False, name='w_v')(features).squeeze(-1)
+        attention_weights = masked_softmax(scores, valid_lens)
+        dropped = nn.Dropout(self.dropout, deterministic=not training)(attention_weights)
+        return dropped @ values, attention_weights
+
+
+class AttentionDecoder(d2l.Decoder):
+    """The base class of decoders that record their attention weights.
+
+    Defined in :numref:`sec_seq2seq_attention`
+    """
+    def record_attention_weights(self, attention_weights):
+        # Readable from apply(..., mutable='intermediates') as
+        # variables['intermediates']['attention_weights'][0]
+        self.sow('intermediates', 'attention_weights', attention_weights)
+
+
+class MultiHeadAttention(nn.Module):
+    """Multi-head attention built on scaled dot-product attention.
+
+    Defined in :numref:`sec_multihead-attention`
+    """
+    num_hiddens: int
+    num_heads: int
+    dropout: float
+    bias: bool = False
+
+    def setup(self):
+        assert self.num_hiddens % self.num_heads == 0, \
+            'num_hiddens must be divisible by num_heads'
+        self.attention = d2l.DotProductAttention(self.dropout)
+        self.W_q = nn.Dense(self.num_hiddens, use_bias=self.bias)
+        self.W_k = nn.Dense(self.num_hiddens, use_bias=self.bias)
+        self.W_v = nn.Dense(self.num_hiddens, use_bias=self.bias)
+        self.W_o = nn.Dense(self.num_hiddens, use_bias=self.bias)
+
+    def __call__(self, queries, keys, values, valid_lens, training=False):
+        # queries/keys/values: (batch_size, no. of queries or key-value pairs, dim)
+        # After transpose_qkv: (batch_size * num_heads, no. of queries or key-value
+        # pairs, num_hiddens / num_heads)
+        queries = self.transpose_qkv(self.W_q(queries))
+        keys = self.transpose_qkv(self.W_k(keys))
+        values = self.transpose_qkv(self.W_v(values))
+        if valid_lens is not None:
+            # Every head of a sequence sees the same valid length
+            valid_lens = jnp.repeat(valid_lens, self.num_heads, axis=0)
+        output, attention_weights = self.attention(queries, keys, values, valid_lens,
+                                                   training=training)
+        # output_concat: (batch_size, no. of queries, num_hiddens)
+        output_concat = self.transpose_output(output)
+        return self.W_o(output_concat), attention_weights
+
+    def transpose_qkv(self, X):
+        """Split the last axis into heads and fold the heads into the batch axis.
+
+        Defined in :numref:`sec_multihead-attention`
+        """
+        # (batch_size, n, num_hiddens) -> (batch_size, n, num_heads, num_hiddens / num_heads)
+        X = X.reshape(X.shape[0], X.shape[1], self.num_heads, -1)
+        # -> (batch_size, num_heads, n, num_hiddens / num_heads)
+        X = X.transpose(0, 2, 1, 3)
+        # -> (batch_size * num_heads, n, num_hiddens / num_heads)
+        return X.reshape(-1, X.shape[2], X.shape[3])
+
+    def transpose_output(self, X):
+        """Reverse transpose_qkv.
+
+        Defined in :numref:`sec_multihead-attention`
+        """
+        X = X.reshape(-1, self.num_heads, X.shape[1], X.shape[2])
+        X = X.transpose(0, 2, 1, 3)
+        return X.reshape(X.shape[0], X.shape[1], -1)
+
+
+class PositionalEncoding(nn.Module):
+    """Sinusoidal positional encoding.
+
+    Defined in :numref:`sec_self-attention-and-positional-encoding`
+    """
+    num_hiddens: int
+    dropout: float
+    max_len: int = 1000
+
+    def setup(self):
+        # A constant, not a parameter: computed once with NumPy
+        positions = np.arange(self.max_len, dtype=np.float32).reshape(-1, 1)
+        frequencies = np.power(10000, -np.arange(0, self.num_hiddens, 2,
+                                                 dtype=np.float32) / self.num_hiddens)
+        angles = positions * frequencies  # (max_len, ceil(num_hiddens / 2))
+        P = np.zeros((1, self.max_len, self.num_hiddens), dtype=np.float32)
+        P[0, :, 0::2] = np.sin(angles)
+        P[0, :, 1::2] = np.cos(angles[:, :self.num_hiddens // 2])
+        self.P = P
+        self.dropout_layer = nn.Dropout(self.dropout)
+
+    def __call__(self, X, training=False, offset=0):
+        # offset: position of the first row of X (used when decoding step by step)
+        self.sow('intermediates', 'P', self.P)
+        X = X + jax.lax.dynamic_slice_in_dim(self.P, offset, X.shape[1], axis=1)
+        return self.dropout_layer(X, deterministic=not training)
+
+
+class PositionWiseFFN(nn.Module):
+    """The positionwise feed-forward network.
+
+    Defined in :numref:`sec_transformer`
+    """
+    ffn_num_hiddens: int
+    ffn_num_outputs: int
+
+    def setup(self):
+        self.dense1 = nn.Dense(self.ffn_num_hiddens)
+        self.dense2 = nn.Dense(self.ffn_num_outputs)
+
+    def __call__(self, X):
+        return self.dense2(nn.relu(self.dense1(X)))
+
+
+class AddNorm(nn.Module):
+    """The residual connection followed by layer normalization.
+
+    Defined in :numref:`sec_transformer`
+    """
+    dropout: float
+
+    @nn.compact
+    def __call__(self, X, Y, training=False):
+        Y = nn.Dropout(self.dropout, deterministic=not training)(Y)
+        return nn.LayerNorm()(Y + X)
+
+
+class TransformerEncoderBlock(nn.Module):
+    """One block of the Transformer encoder; returns (output, attention weights).
+
+    Defined in :numref:`sec_transformer`
+    """
+    num_hiddens: int
+    ffn_num_hiddens: int
+    num_heads: int
+    dropout: float
+    use_bias: bool = False
+
+    def setup(self):
+        self.attention = d2l.MultiHeadAttention(self.num_hiddens, self.num_heads,
+                                                self.dropout, self.use_bias)
+        self.addnorm1 = AddNorm(self.dropout)
+        self.ffn = PositionWiseFFN(self.ffn_num_hiddens, self.num_hiddens)
+        self.addnorm2 = AddNorm(self.dropout)
+
+    def __call__(self, X, valid_lens, training=False):
+        output, attention_weights = self.attention(X, X, X, valid_lens, training=training)
+        Y = self.addnorm1(X, output, training=training)
+        return self.addnorm2(Y, self.ffn(Y), training=training), attention_weights
+
+
+class TransformerEncoder(d2l.Encoder):
+    """The Transformer encoder.
+
+    Defined in :numref:`sec_transformer`
+    """
+    vocab_size: int
+    num_hiddens: int
+    ffn_num_hiddens: int
+    num_heads: int
+    num_blks: int
+    dropout: float
+    use_bias: bool = False
+
+    def setup(self):
+        self.embedding = nn.Embed(
+            self.vocab_size, self.num_hiddens,
+            embedding_init=nn.initializers.normal(stddev=self.num_hiddens ** -0.5))
+        self.pos_encoding = d2l.PositionalEncoding(self.num_hiddens, self.dropout)
+        self.blks = [TransformerEncoderBlock(self.num_hiddens, self.ffn_num_hiddens,
+                                             self.num_heads, self.dropout, self.use_bias)
+                     for _ in range(self.num_blks)]
+
+    def __call__(self, X, valid_lens, training=False):
+        X = self.pos_encoding(self.embedding(X.astype(jnp.int32))
+                              * math.sqrt(self.num_hiddens), training=training)
+        attention_weights = []
+        for blk in self.blks:
+            X, weights = blk(X, valid_lens, training=training)
+            attention_weights.append(weights)
+        self.sow('intermediates', 'enc_attention_weights', attention_weights)
+        return X
+
+
+class TransformerDecoderBlock(nn.Module):
+    """The i-th block of the Transformer decoder.
+
+    Defined in :numref:`sec_transformer`
+    """
+    num_hiddens: int
+    ffn_num_hiddens: int
+    num_heads: int
+    dropout: float
+    i: int
+
+    def setup(self):
+        self.attention1 = d2l.MultiHeadAttention(self.num_hiddens, self.num_heads,
+                                                 self.dropout)
+        self.addnorm1 = AddNorm(self.dropout)
+        self.attention2 = d2l.MultiHeadAttention(self.num_hiddens, self.num_heads,
+                                                 self.dropout)
+        self.addnorm2 = AddNorm(self.dropout)
+        self.ffn = PositionWiseFFN(self.ffn_num_hiddens, self.num_hiddens)
+        self.addnorm3 = AddNorm(self.dropout)
+
+    def __call__(self, X, state, training=False):
+        # state: [encoder outputs, encoder valid lengths, per-block caches]
+        enc_outputs, enc_valid_lens, caches = state
+        cached = caches[self.i]
+        key_values = X if cached is None else jnp.concatenate((cached, X), axis=1)
+        caches = list(caches)  # A new list: the caller's state is left unchanged
+        caches[self.i] = key_values
+        batch_size, num_steps, _ = X.shape
+        offset = key_values.shape[1] - num_steps  # number of earlier tokens
+        # Causal mask: query t (1-based) may attend to the first offset + t keys
+        dec_valid_lens = jnp.tile(jnp.arange(offset + 1, offset + num_steps + 1),
+                                  (batch_size, 1))
+        X2, self_weights = self.attention1(X, key_values, key_values, dec_valid_lens,
+                                           training=training)
+        Y = self.addnorm1(X, X2, training=training)
+        # Encoder-decoder attention
+        Y2, inter_weights = self.attention2(Y, enc_outputs, enc_outputs,
+                                            enc_valid_lens, training=training)
+        Z = self.addnorm2(Y, Y2, training=training)
+        state = [enc_outputs, enc_valid_lens, caches]
+        return (self.addnorm3(Z, self.ffn(Z), training=training), state,
+                (self_weights, inter_weights))
+
+
+class TransformerDecoder(d2l.AttentionDecoder):
+    """The Transformer decoder.
+
+    Defined in :numref:`sec_transformer`
+    """
+    vocab_size: int
+    num_hiddens: int
+    ffn_num_hiddens: int
+    num_heads: int
+    num_blks: int
+    dropout: float
+
+    def setup(self):
+        self.embedding = nn.Embed(
+            self.vocab_size, self.num_hiddens,
+            embedding_init=nn.initializers.normal(stddev=self.num_hiddens ** -0.5))
+        self.pos_encoding = d2l.PositionalEncoding(self.num_hiddens, self.dropout)
+        self.blks = [TransformerDecoderBlock(self.num_hiddens, self.ffn_num_hiddens,
+                                             self.num_heads, self.dropout, i)
+                     for i in range(self.num_blks)]
+        self.dense = nn.Dense(self.vocab_size)
+
+    def init_state(self, enc_outputs, enc_valid_lens):
+        return [enc_outputs, enc_valid_lens, [None] * self.num_blks]
+
+    def __call__(self, X, state, training=False):
+        offset = 0 if state[2][0] is None else state[2][0].shape[1]
+        X = self.pos_encoding(self.embedding(X.astype(jnp.int32))
+                              * math.sqrt(self.num_hiddens), training=training,
+                              offset=offset)
+        # [decoder self-attention weights, encoder-decoder attention weights]
+        attention_weights = [[None] * len(self.blks) for _ in range(2)]
+        for i, blk in enumerate(self.blks):
+            X, state, (attention_weights[0][i], attention_weights[1][i]) = blk(
+                X, state, training=training)
+        self.record_attention_weights(attention_weights)
+        return self.dense(X), state
+
+
+class PatchEmbedding(nn.Module):
+    """Split an image into patches and linearly embed each of them.
+
+    Defined in :numref:`sec_vision-transformer`
+    """
+    img_size: int | tuple = 96
+    patch_size: int | tuple = 16
+    num_hiddens: int = 512
+
+    @staticmethod
+    def _make_tuple(x):
+        return tuple(x) if isinstance(x, (list, tuple)) else (x, x)
+
+    @property
+    def num_patches(self):
+        img_size, patch_size = self._make_tuple(self.img_size), self._make_tuple(
+            self.patch_size)
+        return (img_size[0] // patch_size[0]) * (img_size[1] // patch_size[1])
+
+    @nn.compact
+    def __call__(self, X):
+        patch_size = self._make_tuple(self.patch_size)
+        X = nn.Conv(self.num_hiddens, kernel_size=patch_size, strides=patch_size,
+                    padding='VALID')(X)
+        # (batch_size, h / p, w / p, num_hiddens) -> (batch_size, num_patches, num_hiddens)
+        return X.reshape((X.shape[0], -1, X.shape[3]))
+
+
+class ViTMLP(nn.Module):
+    """The MLP of a Vision Transformer block.
+
+    Defined in :numref:`sec_vision-transformer`
+    """
+    mlp_num_hiddens: int
+    mlp_num_outputs: int
+    dropout: float = 0.5
+
+    @nn.compact
+    def __call__(self, X, training=False):
+        X = nn.gelu(nn.Dense(self.mlp_num_hiddens)(X), approximate=False)
+        X = nn.Dropout(self.dropout, deterministic=not training)(X)
+        X = nn.Dense(self.mlp_num_outputs)(X)
+        return nn.Dropout(self.dropout, deterministic=not training)(X)
+
+
+class ViTBlock(nn.Module):
+    """A pre-norm Transformer encoder block.
+
+    Defined in :numref:`sec_vision-transformer`
+    """
+    num_hiddens: int
+    norm_shape: int
+    mlp_num_hiddens: int
+    num_heads: int
+    dropout: float
+    use_bias: bool = False
+
+    def setup(self):
+        self.ln1 = nn.LayerNorm()
+        self.attention = d2l.MultiHeadAttention(self.num_hiddens, self.num_heads,
+                                                self.dropout, self.use_bias)
+        self.ln2 = nn.LayerNorm()
+        self.mlp = ViTMLP(self.mlp_num_hiddens, self.num_hiddens, self.dropout)
+
+    def __call__(self, X, valid_lens=None, training=False):
+        assert X.shape[-1] == self.norm_shape, 'the last axis is normalized'
+        Y = self.ln1(X)
+        X = X + self.attention(Y, Y, Y, valid_lens, training=training)[0]
+        return X + self.mlp(self.ln2(X), training=training)
+
+
+class ViT(d2l.Classifier):
+    """Vision Transformer.
+
+    Defined in :numref:`sec_vision-transformer`
+    """
+    img_size: int
+    patch_size: int
+    num_hiddens: int
+    mlp_num_hiddens: int
+    num_heads: int
+    num_blks: int
+    emb_dropout: float
+    blk_dropout: float
+    lr: float = 0.001
+    use_bias: bool = False
+    num_classes: int = 10
+    training: bool = True
+
+    def setup(self):
+        self.patch_embedding = PatchEmbedding(self.img_size, self.patch_size,
+                                              self.num_hiddens)
+        self.cls_token = self.param('cls_token', nn.initializers.zeros,
+                                    (1, 1, self.num_hiddens))
+        num_steps = self.patch_embedding.num_patches + 1  # Add the <cls> token
+        # Learnable positional embeddings, initialized with small random values
+        self.pos_embedding = self.param('pos_embedding', nn.initializers.normal(0.02),
+                                        (1, num_steps, self.num_hiddens))
+        self.dropout = nn.Dropout(self.emb_dropout)
+        self.blks = [ViTBlock(self.num_hiddens, self.num_hiddens, self.mlp_num_hiddens,
+                              self.num_heads, self.blk_dropout, self.use_bias)
+                     for _ in range(self.num_blks)]
+        self.head = nn.Sequential([nn.LayerNorm(), nn.Dense(self.num_classes)])
+
+    def __call__(self, X):
+        X = self.patch_embedding(X)
+        cls_tokens = jnp.broadcast_to(self.cls_token, (X.shape[0], 1, X.shape[2]))
+        X = jnp.concatenate((cls_tokens, X), 1)
+        X = self.dropout(X + self.pos_embedding, deterministic=not self.training)
+        for blk in self.blks:
+            X = blk(X, training=self.training)
+        return self.head(X[:, 0])
+
+    def configure_optimizers(self):
+        return optax.adam(self.lr)
 
 
 import gzip

@@ -348,9 +348,14 @@ def test_lenet_shapes_and_softmax_regression_learns(monkeypatch, capsys):
     params = model.init(jax.random.PRNGKey(0), jnp.zeros((1, 28, 28, 1)))['params']
     assert sum(p.size for p in jax.tree_util.tree_leaves(params)) == 61706
 
+    # quick mode: as in the PyTorch tab, batches of at most 16 and 2048/256 images, at the
+    # image size asked for
     data = d2l.FashionMNIST(batch_size=256)
+    assert data.batch_size == 16 and (len(data.train[0]), len(data.val[0])) == (2048, 256)
+    assert next(iter(d2l.FashionMNIST(resize=(96, 96)).val_dataloader()))[0].shape == (
+        16, 96, 96, 1)
     X, y = next(iter(data.train_dataloader()))
-    assert X.shape == (256, 28, 28, 1) and X.dtype == jnp.float32 and y.dtype == jnp.int32
+    assert X.shape == (16, 28, 28, 1) and X.dtype == jnp.float32 and y.dtype == jnp.int32
     assert 0 <= float(X.min()) and float(X.max()) <= 1
     model = d2l.SoftmaxRegression(num_outputs=10, lr=0.1)
     trainer = d2l.Trainer(max_epochs=2)
