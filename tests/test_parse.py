@@ -129,6 +129,26 @@ def test_code_cells_and_tabs(cfg):
     assert cells[1].loc.line == 5
 
 
+def test_display_math_inside_emphasis_is_inline(cfg):
+    # found by hypothesis (test_parse_props): `*$$x$$ 0*` left a transient marker in the
+    # tree, which the notebook writer could not render
+    blocks, _ = parse("*$$x$$\n0* and $$y$$ end\n\n# A $$z$$\n", cfg)
+    nodes = [n for b in blocks for n in getattr(b, "children", [])]
+    assert isinstance(nodes[0], Emph) and isinstance(nodes[0].children[0], InlineMath)
+    assert [type(b).__name__ for b in blocks] == ["Paragraph", "MathBlock", "Paragraph",
+                                                  "Heading"]
+    assert any(isinstance(n, InlineMath) and n.tex == "z" for n in blocks[3].children)
+
+
+def test_commented_cell_magic_marks_the_tab(cfg):
+    # d2l-en's resnet.md defines the JAX `create_net` in a cell that starts `# %%tab jax`;
+    # d2lbook 1.0.3 puts it in the jax tab only and drops the line
+    text = "```{.python .input}\n# %%tab jax\n@d2l.add_to_class(ResNet)\ndef f(self): pass\n```\n"
+    (cell,) = [b for b in parse(text, cfg)[0] if isinstance(b, CodeCell)]
+    assert cell.tabs == ("jax",)
+    assert cell.source == "@d2l.add_to_class(ResNet)\ndef f(self): pass"
+
+
 def test_setup_cell_dropped_everywhere(cfg):
     text = ("```{.python .input}\n%load_ext d2lbook.tab\ntab.interact_select(['mxnet'])\n```\n\n"
             "```{.python .input}\n%%tab all\nx = 1\n```\n")

@@ -77,7 +77,9 @@ FENCE_RE = re.compile(r"^( {0,3})(`{3,}|~{3,})(.*)$")
 BEGIN_TAB_RE = re.compile(r"^\s*:begin_tab:`([^`]*)`\s*$")
 END_TAB_RE = re.compile(r"^\s*:end_tab:\s*$")
 ROLE_TAIL_RE = re.compile(r":([A-Za-z_][A-Za-z0-9_-]*):$")
-TAB_MARK_RE = re.compile(r"^\s*#\s*@tab\s+(.+?)\s*$")
+# `#@tab x` anywhere in a cell, and the commented magic `# %%tab x`, which d2lbook 1.0.3 also
+# honours (it searches the whole cell for `%%tab`); d2l-en's resnet.md has one
+TAB_MARK_RE = re.compile(r"^\s*#\s*(?:@tab|%%tab)\s+(.+?)\s*$")
 CELL_MAGIC_TAB_RE = re.compile(r"^%%tab\s+(.+?)\s*$")
 REQUIRED_LIBS_RE = re.compile(r"^\s*#\s*required_libs\((.*)\)\s*$")
 EXPLICIT_TARGET_RE = re.compile(r"^(.*?)\s*<([^<>]+)>$", re.S)
@@ -426,7 +428,7 @@ class SectionParser:
 
     # ----------------------------------------------------------- paragraphs
     def paragraph(self, tok: Token, line0: int) -> list[Block]:
-        inl = self.inlines(tok, line0)
+        inl = self.inlines(tok, line0, split_display=True)
         # display math ($$...$$) on its own splits the paragraph
         out: list[Block] = []
         cur: list[Inline] = []
@@ -457,10 +459,13 @@ class SectionParser:
             out.append(Paragraph(_strip_breaks(cur), self.loc(cur_line)))
         return out
 
-    def inlines(self, tok: Token, line0: int) -> list[Inline]:
+    def inlines(self, tok: Token, line0: int, split_display: bool = False) -> list[Inline]:
+        """Inline nodes of `tok`. ``$$...$$`` stays a `_DisplayMath` marker only at the top
+        level of a paragraph (`split_display`), where it becomes an equation block; inside
+        emphasis, links, headings, table cells or captions it is inline math."""
         children = tok.children or []
         nodes, _ = self._inl(children, 0, None, [line0])
-        return _slides(nodes)
+        return _demote_display(_slides(nodes), split_display)
 
     def _inl(self, toks: list[Token], i: int, close: str | None,
              line: list[int]) -> tuple[list[Inline], int]:
@@ -671,6 +676,22 @@ def _is_url(s: str) -> bool:
 def _slug(s: str) -> str:
     s = re.sub(r"[^\w\s-]", "", s.strip().lower())
     return re.sub(r"[\s_]+", "-", s).strip("-")
+
+
+def _demote_display(nodes: list, keep: bool) -> list:
+    """Replace `_DisplayMath` markers by `InlineMath`, except top-level ones when `keep`
+    (also those alone inside a top-level slide mark, which `paragraph` unwraps)."""
+    out: list = []
+    for n in nodes:
+        if isinstance(n, _DisplayMath) and not keep:
+            n = InlineMath(n.tex)
+        elif isinstance(getattr(n, "children", None), list):
+            alone = (isinstance(n, Slide) and not n.only_slides
+                     and len(_strip_breaks(n.children)) == 1
+                     and isinstance(_strip_breaks(n.children)[0], _DisplayMath))
+            n.children = _demote_display(n.children, keep and alone)
+        out.append(n)
+    return out
 
 
 def _strip_breaks(nodes: list) -> list:
