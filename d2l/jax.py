@@ -1843,19 +1843,24 @@ class EncoderDecoder(d2l.Classifier):
     def predict_step(self, params, batch, num_steps, save_attention_weights=False):
         """Defined in :numref:`sec_seq2seq`"""
         src, tgt, src_valid_len, _ = batch
-        enc_all_outputs = self.encoder.apply({'params': params['encoder']}, src,
-                                             src_valid_len, training=False)
+        # Modules may record attention weights with `sow` (chapter 11)
+        enc_all_outputs, enc_vars = self.encoder.apply(
+            {'params': params['encoder']}, src, src_valid_len, training=False,
+            mutable='intermediates')
+        enc_attention_weights = []
+        if save_attention_weights and 'enc_attention_weights' in enc_vars.get(
+                'intermediates', {}):
+            enc_attention_weights = enc_vars['intermediates']['enc_attention_weights'][0]
         dec_state = self.decoder.init_state(enc_all_outputs, src_valid_len)
         outputs, attention_weights = [tgt[:, :1]], []
         for _ in range(num_steps):
-            # Decoders may record attention weights with `sow` (chapter 11)
-            (Y, dec_state), variables = self.decoder.apply(
+            (Y, dec_state), dec_vars = self.decoder.apply(
                 {'params': params['decoder']}, outputs[-1], dec_state, training=False,
                 mutable='intermediates')
             outputs.append(Y.argmax(2))  # The most likely token becomes the next input
             if save_attention_weights:
-                attention_weights.append(variables['intermediates']['attention_weights'][0])
-        return jnp.concatenate(outputs[1:], 1), attention_weights
+                attention_weights.append(dec_vars['intermediates']['dec_attention_weights'][0])
+        return jnp.concatenate(outputs[1:], 1), (attention_weights, enc_attention_weights)
 
 
 class Seq2SeqEncoder(d2l.Encoder):
@@ -2055,8 +2060,8 @@ class AttentionDecoder(d2l.Decoder):
     """
     def record_attention_weights(self, attention_weights):
         # Readable from apply(..., mutable='intermediates') as
-        # variables['intermediates']['attention_weights'][0]
-        self.sow('intermediates', 'attention_weights', attention_weights)
+        # variables['intermediates']['dec_attention_weights'][0]
+        self.sow('intermediates', 'dec_attention_weights', attention_weights)
 
 
 class MultiHeadAttention(nn.Module):

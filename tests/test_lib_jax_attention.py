@@ -245,7 +245,7 @@ def test_transformer_decoder_cached_steps_equal_one_pass():
         (Y, state), inter = decoder.apply(dec_vars, tgt[:, t:t + 1], state,
                                           mutable='intermediates')
         steps.append(Y)
-        self_w, cross_w = inter['intermediates']['attention_weights'][0]
+        self_w, cross_w = inter['intermediates']['dec_attention_weights'][0]
         assert self_w[0].shape == (2 * 4, 1, t + 1) and cross_w[1].shape == (2 * 4, 1, 4)
     assert state[2][0].shape == (2, 5, num_hiddens)
     np.testing.assert_allclose(jnp.concatenate(steps, 1), full, rtol=1e-4, atol=1e-4)
@@ -282,6 +282,26 @@ def test_transformer_seq2seq_jitted_step_reduces_the_loss():
             traces = step._cache_size()
     assert losses[-1] < 0.7 * losses[0]
     assert step._cache_size() == traces <= 2  # No retracing per step
+
+
+def test_predict_step_returns_both_weights_under_d2l_1_0_3_names():
+    # d2l 1.0.3's JAX predict_step returns (predictions, (decoder steps' weights, encoder
+    # weights)) and reads the sow names 'dec_attention_weights' and 'enc_attention_weights';
+    # d2l-en's notebooks unpack it that way and define decoders that sow under that name
+    vocab, num_blks, num_heads = 9, 2, 4
+    encoder = d2l.TransformerEncoder(vocab, 16, 32, num_heads, num_blks, 0.0)
+    decoder = d2l.TransformerDecoder(vocab, 16, 32, num_heads, num_blks, 0.0)
+    model = d2l.Seq2Seq(encoder, decoder, tgt_pad=0, lr=0.01)
+    src, lens = jnp.array([[3, 4, 5, 1, 1]]), jnp.array([3])
+    tgt = jnp.array([[2, 3, 4, 5, 6]])
+    params = model.init({'params': key(), 'dropout': key(1)}, src, tgt, lens)['params']
+    preds, (dec_w, enc_w) = model.predict_step(params, (src, tgt, lens, None), 4, True)
+    assert preds.shape == (1, 4) and len(dec_w) == 4 and len(enc_w) == num_blks
+    assert enc_w[0].shape == (num_heads, 5, 5)
+    assert float(enc_w[0][:, :, 3:].max()) == 0  # padded keys get no weight
+    self_w, cross_w = dec_w[2]  # step 3: three keys so far, all five source positions
+    assert self_w[0].shape == (num_heads, 1, 3) and cross_w[1].shape == (num_heads, 1, 5)
+    assert model.predict_step(params, (src, tgt, lens, None), 2)[1] == ([], [])
 
 
 def test_vit_shapes_and_dropout_switch():

@@ -204,7 +204,7 @@ def test_seq2seq_shapes_dropout_and_predict_step():
     assert not np.allclose(on[0], on[1])
     # Greedy decoding: each step's input is the previous step's most likely token
     preds, weights = model.predict_step(variables['params'], (src, dec_X, valid, None), 3)
-    assert preds.shape == (2, 3) and weights == []
+    assert preds.shape == (2, 3) and weights == ([], [])  # (decoder steps, encoder)
     inputs = dec_X[:, :1]
     enc = model.encoder.apply({'params': variables['params']['encoder']}, src, valid)
     state = model.decoder.init_state(enc, valid)
