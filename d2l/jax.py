@@ -467,9 +467,12 @@ class Trainer(d2l.HyperParameters):
             apply_fn=model.apply, params=variables['params'],
             batch_stats=variables.get('batch_stats', {}), dropout_rng=dropout_key,
             tx=self.optim)
-        # Every leaf (the step counter too) becomes a device array, as the compiled
-        # step's outputs are; otherwise the second step would compile it again
-        self.state = jax.device_put(state, self.device)
+        # Every array leaf (the step counter too) becomes a device array, as the
+        # compiled step's outputs are; otherwise the second step would compile it again.
+        # Other leaves stay: d2l 1.0.3's scratch SGD keeps the class optax.EmptyState
+        self.state = jax.tree_util.tree_map(
+            lambda x: jax.device_put(x, self.device)
+            if isinstance(x, (jax.Array, np.ndarray, np.generic, int, float)) else x, state)
         self.train_step = jax.jit(self.make_train_step(model))
         self.epoch = 0
         self.train_batch_idx = 0

@@ -370,3 +370,40 @@ def test_lenet_shapes_and_softmax_regression_learns(monkeypatch, capsys):
 
 def params_of(f):
     return list(inspect.signature(f).parameters)
+
+
+def test_trainer_accepts_the_d2l_1_0_3_scratch_optimizer(monkeypatch):
+    # d2l-en's linear-regression-scratch (JAX) writes an SGD whose state is the class
+    # optax.EmptyState, not an instance, and a fit_epoch that calls model.training_step.
+    # Trainer.fit puts the state's arrays on the device; it must leave such leaves alone
+    monkeypatch.setattr(d2l, 'QUICK', False)
+
+    class SGD(d2l.HyperParameters):
+        def __init__(self, lr):
+            self.save_hyperparameters()
+
+        def init(self, params):
+            return optax.EmptyState
+
+        def update(self, updates, state, params=None):
+            return jax.tree_util.tree_map(lambda g: -self.lr * g, updates), state
+
+    class Scratch(d2l.LinearRegressionScratch):
+        def configure_optimizers(self):
+            return SGD(self.lr)
+
+    class Trainer(d2l.Trainer):
+        def fit_epoch(self):
+            for batch in self.train_dataloader:
+                _, grads = self.model.training_step(self.state.params,
+                                                    self.prepare_batch(batch), self.state)
+                self.state = self.state.apply_gradients(grads=grads)
+
+    np.random.seed(0)
+    model = Scratch(2, lr=0.03)
+    data = d2l.SyntheticRegressionData(w=jnp.array([2, -3.4]), b=4.2)
+    trainer = Trainer(max_epochs=3)
+    trainer.fit(model, data, key=jax.random.PRNGKey(0))
+    assert trainer.state.opt_state is optax.EmptyState
+    w = trainer.state.params['w'].reshape(-1)
+    assert float(jnp.abs(w - jnp.array([2, -3.4])).max()) < 0.5  # 3.4 at the start
