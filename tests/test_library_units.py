@@ -36,3 +36,12 @@ def test_multi_line_signature_with_a_comment_inside_stays_intact():
 
 def test_body_on_the_def_line_is_left_alone():
     assert _docstring_note("def f(x): return x\n", NOTE) == "def f(x): return x\n"
+
+
+def test_one_quote_docstring_ending_in_three_quotes_stays_valid():
+    # `"Doc."""` is "Doc." followed by an empty string: it ends in three quotes, but a
+    # note inserted before them broke the code (hypothesis, test_mutated_golden_section)
+    code = 'class C:\n    "Doc."""\n    x = 1\n'
+    out = _docstring_note(code, NOTE)
+    ast.parse(out)
+    assert out == code

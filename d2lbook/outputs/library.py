@@ -124,7 +124,12 @@ def _docstring_note(code: str, note: str) -> str:
         pos = first.end_col_offset - 3
         lines[first.end_lineno - 1] = (end_line[:pos].rstrip() + f"\n\n{indent}{note}\n{indent}"
                                        + end_line[pos:])
-        return "\n".join(lines)
+        noted = "\n".join(lines)
+        try:  # e.g. "Doc.""" (a one-quote string and an empty one) ends in three quotes too
+            ast.parse(noted)
+        except SyntaxError:
+            return code
+        return noted
     at = first.lineno - 1  # above the first statement, and above comments that open the body
     while at - 1 >= node.lineno and lines[at - 1].strip().startswith("#"):
         at -= 1
