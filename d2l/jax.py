@@ -1380,12 +1380,7 @@ class DenseNet(d2l.Classifier):
     def setup(self):
         self.net = self.create_net()
 
-    def b1(self):
-        return nn.Sequential([
-            nn.Conv(64, kernel_size=(7, 7), strides=2, padding=3),
-            nn.BatchNorm(use_running_average=not self.training, momentum=0.9), nn.relu,
-            lambda X: nn.max_pool(X, window_shape=(3, 3), strides=(2, 2),
-                                  padding=((1, 1), (1, 1)))])
+    b1 = d2l.ResNet.b1  # The same stem as ResNet's
 
     def create_net(self):
         """Defined in :numref:`sec_densenet`"""

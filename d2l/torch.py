@@ -1309,11 +1309,7 @@ class DenseNet(d2l.Classifier):
 
     Defined in :numref:`sec_densenet`
     """
-    def b1(self):
-        return nn.Sequential(
-            nn.LazyConv2d(64, kernel_size=7, stride=2, padding=3),
-            nn.LazyBatchNorm2d(), nn.ReLU(),
-            nn.MaxPool2d(kernel_size=3, stride=2, padding=1))
+    b1 = d2l.ResNet.b1  # The same stem as ResNet's
 
     def __init__(self, num_channels=64, growth_rate=32, arch=(4, 4, 4, 4),
                  lr=0.1, num_classes=10):
