@@ -188,12 +188,16 @@ class TinyBN(d2l.Classifier):
             lambda X: X.reshape((X.shape[0], -1)), nn.Dense(self.num_classes)])
 
 
-def test_loss_returns_batch_stats_updates(monkeypatch):
+def fit_tiny_bn(monkeypatch, max_epochs):
+    """TinyBN trained on TinyData in full mode; returns (data, model, trainer)."""
     monkeypatch.setattr(d2l, 'QUICK', False)
-    data = TinyData()
-    model = TinyBN()
-    trainer = d2l.Trainer(max_epochs=1)
+    data, model, trainer = TinyData(), TinyBN(), d2l.Trainer(max_epochs=max_epochs)
     trainer.fit(model, data, key=KEY)
+    return data, model, trainer
+
+
+def test_loss_returns_batch_stats_updates(monkeypatch):
+    data, model, trainer = fit_tiny_bn(monkeypatch, 1)
     state = trainer.state.replace(batch_stats=jax.tree_util.tree_map(
         jnp.zeros_like, trainer.state.batch_stats))
     model.training = True
@@ -212,11 +216,7 @@ def test_loss_returns_batch_stats_updates(monkeypatch):
 
 
 def test_batch_stats_updated_in_training_and_used_in_evaluation(monkeypatch):
-    monkeypatch.setattr(d2l, 'QUICK', False)
-    data = TinyData()
-    model = TinyBN()
-    trainer = d2l.Trainer(max_epochs=3)
-    trainer.fit(model, data, key=KEY)
+    data, model, trainer = fit_tiny_bn(monkeypatch, 3)
     stats = trainer.state.batch_stats['net']['layers_0']
     X_train = data.X[:64]
     # moved from (0, 1) towards the training data's statistics (mean near 1, var near 9)
