@@ -436,12 +436,10 @@ class SectionParser:
         line = line0
         for n in inl:
             slide = None
-            if isinstance(n, Slide) and not n.only_slides \
-                    and len(_strip_breaks(n.children)) == 1 \
-                    and isinstance(_strip_breaks(n.children)[0], _DisplayMath):
+            if (eq := _slide_equation(n)) is not None:
                 # (**$$...$$**): an equation marked for the slides is still an equation
                 slide = "new" if n.new_slide else "continue"
-                n = _strip_breaks(n.children)[0]
+                n = eq
             if isinstance(n, _DisplayMath):
                 if _strip_breaks(cur):
                     out.append(Paragraph(_strip_breaks(cur), self.loc(cur_line)))
@@ -686,12 +684,17 @@ def _demote_display(nodes: list, keep: bool) -> list:
         if isinstance(n, _DisplayMath) and not keep:
             n = InlineMath(n.tex)
         elif isinstance(getattr(n, "children", None), list):
-            alone = (isinstance(n, Slide) and not n.only_slides
-                     and len(_strip_breaks(n.children)) == 1
-                     and isinstance(_strip_breaks(n.children)[0], _DisplayMath))
-            n.children = _demote_display(n.children, keep and alone)
+            n.children = _demote_display(n.children, keep and _slide_equation(n) is not None)
         out.append(n)
     return out
+
+
+def _slide_equation(n) -> _DisplayMath | None:
+    """The `$$...$$` that a slide mark (not a slides-only one) holds alone, else None."""
+    if not isinstance(n, Slide) or n.only_slides:
+        return None
+    inner = _strip_breaks(n.children)
+    return inner[0] if len(inner) == 1 and isinstance(inner[0], _DisplayMath) else None
 
 
 def _strip_breaks(nodes: list) -> list:
